@@ -1,0 +1,102 @@
+"""The local chat model: a GGUF file run in-process by llama.cpp (llama-cpp-python)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from assistant.models.llm import ChatLLM, LLMError, Message
+
+# Prompt tokens evaluated per llama.cpp batch: large batches make prompt processing fast on CPU.
+PROMPT_BATCH_TOKENS = 512
+
+
+class LlamaCppLLM(ChatLLM):
+    """One loaded model; one generation at a time (llama.cpp's context holds a single sequence).
+
+    The prompt is rendered with the chat template stored in the GGUF file, so counting a prompt's tokens
+    and generating from it use the very same tokens. llama.cpp keeps the previous prompt's evaluated
+    tokens and only evaluates the part after the longest common prefix, which is why callers keep the
+    start of their prompts stable.
+    """
+
+    max_concurrent = 1
+
+    def __init__(self, model_path: Path, context_tokens: int, threads: int) -> None:
+        super().__init__()
+        try:
+            from llama_cpp import Llama
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        except ImportError as e:
+            raise LLMError(
+                "the llama-cpp backend needs llama-cpp-python: pip install -e '.[llm]' "
+                "(or set ASSISTANT_LLM_BACKEND=openai to use a server)"
+            ) from e
+        try:
+            self._llama = Llama(
+                model_path=str(model_path),
+                n_ctx=context_tokens,
+                n_threads=threads,
+                n_threads_batch=threads,
+                n_batch=PROMPT_BATCH_TOKENS,
+                verbose=False,
+            )
+        except ValueError as e:
+            raise LLMError(f"llama.cpp could not load {model_path}: {e}") from e
+        template = self._llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise LLMError(f"{model_path.name} has no chat template in its metadata; use an instruct (chat) GGUF")
+        self._template = Jinja2ChatFormatter(
+            template=template, eos_token=self._token_text(self._llama.token_eos()), bos_token=self._bos_text()
+        )
+        self._bos = self._llama.tokenize(b"", add_bos=True, special=True)  # [] for models that add no BOS
+        self._lock = threading.Lock()
+        self.name = model_path.stem
+        self.context_tokens = context_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def count_prompt_tokens(self, messages: list[Message]) -> int:
+        return len(self._prompt_tokens(messages))
+
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    def _stream(self, messages: list[Message], max_tokens: int, temperature: float, stop: list[str]) -> Iterator[str]:
+        tokens = self._prompt_tokens(messages)
+        room = self.context_tokens - len(tokens)
+        if room < 1:
+            raise LLMError(
+                f"the prompt takes {len(tokens)} tokens but the context window holds {self.context_tokens}; "
+                "shorten it or raise ASSISTANT_LLM_CONTEXT"
+            )
+        return self._generate(tokens, min(max_tokens, room), temperature, stop)
+
+    def _generate(self, tokens: list[int], max_tokens: int, temperature: float, stop: list[str]) -> Iterator[str]:
+        # The lock is held from the first piece until the generator finishes or is closed; closing it closes
+        # llama.cpp's own generator, which evaluates nothing more.
+        with self._lock:
+            pieces = self._llama.create_completion(
+                tokens, max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True
+            )
+            try:
+                for piece in pieces:
+                    text = piece["choices"][0]["text"]
+                    if text:
+                        yield text
+            finally:
+                pieces.close()
+
+    def _prompt_tokens(self, messages: list[Message]) -> list[int]:
+        prompt = self._template(messages=messages).prompt
+        tokens = self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        return tokens if tokens[: len(self._bos)] == self._bos else self._bos + tokens
+
+    def _token_text(self, token: int) -> str:
+        return self._llama.detokenize([token], special=True).decode("utf-8", errors="replace")
+
+    def _bos_text(self) -> str:
+        bos = self._llama.token_bos()
+        return self._token_text(bos) if bos >= 0 else ""
