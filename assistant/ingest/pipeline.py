@@ -1,0 +1,252 @@
+"""From files to committed chunks in the store: load, clean, parse, chunk, embed, write.
+
+A document is identified by the hash of its content (and its metadata sidecar), so ingesting the
+same corpus twice changes nothing and an edited file replaces the chunks of its older version.
+Chunks are written uncommitted and become searchable in one step once all are stored, so an
+interrupted ingest leaves nothing half-stored (its leftovers are swept at the next ingest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from assistant.config import Settings
+from assistant.ingest.chunk import chunk_document, chunk_records
+from assistant.ingest.clean import clean_text
+from assistant.ingest.document import Chunk, LoadedDocument
+from assistant.ingest.loaders import IngestError, load_file, sidecar_path
+from assistant.ingest.structure import parse_document
+from assistant.models.embedding import Embedder
+from assistant.retrieval.sparse import SparseEncoder
+from assistant.retrieval.store import StoredPoint, VectorStore
+
+Status = Literal["added", "unchanged", "replaced", "failed"]
+ProgressCallback = Callable[[int, int], None]  # (chunks done, chunks total) of the current file
+
+# Point ids are derived from (doc_id, chunk index): re-ingesting identical content rewrites the same points.
+_POINT_NAMESPACE = uuid.UUID("6f1c3a52-8d7e-4a8e-9a43-2f1f0c9b7d11")
+_EMBED_BATCH = 32
+
+
+@dataclass
+class FileOutcome:
+    source: str
+    status: Status
+    doc_id: str | None = None
+    title: str | None = None
+    chunks: int = 0
+    error: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def chunks(self) -> int:
+        return sum(o.chunks for o in self.outcomes if o.status in ("added", "replaced"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.count("added"),
+            "unchanged": self.count("unchanged"),
+            "replaced": self.count("replaced"),
+            "failed": self.count("failed"),
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 2),
+            "files": [o.__dict__ for o in self.outcomes],
+        }
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus every file under named folders (sidecars and hidden files excluded)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not p.name.startswith(".")
+                and not p.name.endswith(".meta.json")
+                and p.name.lower() != "readme.md"
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def document_id(path: Path) -> str:
+    """Content hash of the file and its metadata sidecar."""
+    digest = hashlib.sha256(path.read_bytes())
+    meta = sidecar_path(path)
+    if meta.exists():
+        digest.update(meta.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def source_key(path: Path) -> str:
+    """How a file is known across ingests: its path relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(resolved)
+
+
+class IngestPipeline:
+    def __init__(self, settings: Settings, store: VectorStore, embedder: Embedder, sparse: SparseEncoder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.sparse = sparse
+
+    def ingest_paths(
+        self,
+        paths: Sequence[Path],
+        access: str | None = None,
+        on_file: Callable[[FileOutcome], None] | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> IngestSummary:
+        """Ingest every file; one bad file is reported and never stops the rest."""
+        started = time.perf_counter()
+        self.store.ensure_collection(self.embedder.dim)
+        self.store.delete_uncommitted()
+        summary = IngestSummary()
+        for path in expand_paths(paths):
+            outcome = self.ingest_file(path, source=source_key(path), access=access, on_progress=on_progress)
+            summary.outcomes.append(outcome)
+            if on_file:
+                on_file(outcome)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def ingest_file(
+        self,
+        path: Path,
+        source: str,
+        access: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> FileOutcome:
+        try:
+            return self._ingest(path, source, access, on_progress)
+        except IngestError as exc:
+            return FileOutcome(source=source, status="failed", error=str(exc))
+        except OSError as exc:
+            return FileOutcome(source=source, status="failed", error=f"{source}: cannot read ({exc.strerror})")
+
+    def _ingest(self, path: Path, source: str, access: str | None, on_progress: ProgressCallback | None) -> FileOutcome:
+        doc_id = document_id(path)
+        existing = self.store.get_document(doc_id)
+        if existing is not None:
+            return FileOutcome(source, "unchanged", doc_id, existing.get("title"), existing.get("chunks", 0))
+        loaded = load_file(path, max_bytes=self.settings.max_file_mb * 1024 * 1024)
+        document, chunks = self._chunk(loaded)
+        if access:
+            document["access"] = access
+        if not chunks:
+            raise IngestError(f"{source}: no text found to ingest")
+        self._write_chunks(doc_id, source, document, chunks, on_progress)
+        self.store.set_committed(doc_id)
+        self.store.upsert_document(
+            doc_id,
+            {
+                **document,
+                "doc_id": doc_id,
+                "source": source,
+                "chunks": len(chunks),
+                "embedder": self.embedder.name,
+                "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+        )
+        replaced = [d for d in self.store.list_documents() if d.get("source") == source and d["doc_id"] != doc_id]
+        for old in replaced:
+            self.store.delete_document(old["doc_id"])
+        status: Status = "replaced" if replaced else "added"
+        return FileOutcome(source, status, doc_id, document["title"], len(chunks))
+
+    def _chunk(self, loaded: LoadedDocument) -> tuple[dict[str, Any], list[Chunk]]:
+        """Document-level metadata and the chunks of a loaded file."""
+        size, overlap = self.settings.chunk_size, self.settings.chunk_overlap
+        meta = loaded.metadata
+        if loaded.records:
+            document = {
+                "title": meta.get("title") or Path(loaded.source).stem,
+                "issuer": meta.get("issuer"),
+                "date": meta.get("date"),
+                "doc_number": meta.get("doc_number"),
+                "status": meta.get("status"),
+                "doc_type": meta.get("doc_type") or "service_items",
+            }
+            chunks = chunk_records(loaded.records, size, overlap)
+        else:
+            parsed = parse_document(clean_text(loaded.text), meta)
+            document = {
+                "title": parsed.title,
+                "issuer": parsed.issuer,
+                "date": parsed.date,
+                "doc_number": parsed.doc_number,
+                "status": parsed.status,
+                "doc_type": meta.get("doc_type"),
+            }
+            chunks = chunk_document(parsed, size, overlap)
+        document["access"] = meta.get("access") or "public"
+        return document, chunks
+
+    def _write_chunks(
+        self,
+        doc_id: str,
+        source: str,
+        document: dict[str, Any],
+        chunks: list[Chunk],
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        total = len(chunks)
+        for start in range(0, total, _EMBED_BATCH):
+            batch = chunks[start : start + _EMBED_BATCH]
+            dense = self.embedder.embed_passages([c.text for c in batch])
+            points = [
+                StoredPoint(
+                    id=str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}:{chunk.index}")),
+                    payload=self._payload(doc_id, source, document, chunk),
+                    dense=vector,
+                    sparse=self.sparse.encode_passage(chunk.text),
+                )
+                for chunk, vector in zip(batch, dense, strict=True)
+            ]
+            self.store.upsert_chunks(points)
+            if on_progress:
+                on_progress(min(start + len(batch), total), total)
+
+    @staticmethod
+    def _payload(doc_id: str, source: str, document: dict[str, Any], chunk: Chunk) -> dict[str, Any]:
+        """What a search result needs to cite the chunk, plus the fields filters use."""
+        return {
+            **chunk.metadata,
+            "kind": "chunk",
+            "doc_id": doc_id,
+            "chunk_index": chunk.index,
+            "text": chunk.text,
+            "heading_path": list(chunk.heading_path),
+            "section": chunk.section,
+            "doc_title": document["title"],
+            "title": chunk.metadata.get("title") or document["title"],
+            "source": source,
+            "issuer": document.get("issuer"),
+            "date": document.get("date"),
+            "doc_number": document.get("doc_number"),
+            "status": document.get("status"),
+            "access": document.get("access", "public"),
+            "committed": False,
+        }
