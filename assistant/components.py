@@ -1,0 +1,57 @@
+"""The process-wide parts, built once on first use and shared by the CLI, the API and the UI."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from assistant.answer.service import AnswerService
+from assistant.config import Settings, get_settings, set_offline_switches
+from assistant.ingest.pipeline import IngestPipeline
+from assistant.models.embedder_factory import get_embedder
+from assistant.models.embedding import Embedder
+from assistant.models.llm import ChatLLM
+from assistant.models.llm_factory import get_llm
+from assistant.retrieval.search import Searcher
+from assistant.retrieval.sparse import SparseEncoder
+from assistant.retrieval.store import VectorStore
+from assistant.retrieval.store_factory import open_store
+
+
+class Components:
+    """Lazily built store, models and services; nothing heavy loads until something asks for it."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        set_offline_switches()
+        self.settings = settings or get_settings()
+
+    @cached_property
+    def store(self) -> VectorStore:
+        return open_store(self.settings)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return get_embedder(self.settings)
+
+    @cached_property
+    def sparse(self) -> SparseEncoder:
+        return SparseEncoder()
+
+    @cached_property
+    def ingestor(self) -> IngestPipeline:
+        return IngestPipeline(self.settings, self.store, self.embedder, self.sparse)
+
+    @cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.settings, self.store, self.embedder, self.sparse)
+
+    @cached_property
+    def llm(self) -> ChatLLM:
+        return get_llm(self.settings)
+
+    @cached_property
+    def answerer(self) -> AnswerService:
+        return AnswerService(self.settings, self.searcher, self.llm)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
