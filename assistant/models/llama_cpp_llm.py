@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from assistant.models.llm import ChatLLM, LLMError, Message
@@ -64,7 +64,9 @@ class LlamaCppLLM(ChatLLM):
     def busy(self) -> bool:
         return self._lock.locked()
 
-    def _stream(self, messages: list[Message], max_tokens: int, temperature: float, stop: list[str]) -> Iterator[str]:
+    def _stream(
+        self, messages: list[Message], max_tokens: int, temperature: float, stop: list[str]
+    ) -> Generator[str, None, None]:
         tokens = self._prompt_tokens(messages)
         room = self.context_tokens - len(tokens)
         if room < 1:
@@ -74,7 +76,9 @@ class LlamaCppLLM(ChatLLM):
             )
         return self._generate(tokens, min(max_tokens, room), temperature, stop)
 
-    def _generate(self, tokens: list[int], max_tokens: int, temperature: float, stop: list[str]) -> Iterator[str]:
+    def _generate(
+        self, tokens: list[int], max_tokens: int, temperature: float, stop: list[str]
+    ) -> Generator[str, None, None]:
         # The lock is held from the first piece until the generator finishes or is closed; closing it closes
         # llama.cpp's own generator, which evaluates nothing more.
         with self._lock:

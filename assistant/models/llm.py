@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Literal, TypedDict
 
 from assistant.errors import AssistantError
@@ -27,7 +27,7 @@ class Message(TypedDict):
 class ChatLLM(ABC):
     """A chat model that streams its reply as text pieces.
 
-    ``generations`` counts the replies started, so callers and tests can tell whether the model was used.
+    ``generations`` counts the replies requested and accepted, so callers and tests can tell whether the model was used.
     Backends that serve one generation at a time (llama.cpp) say so with ``max_concurrent`` = 1 and report
     ``busy()`` while a reply is being generated; callers needing a queue size it from ``max_concurrent``.
     """
@@ -46,12 +46,13 @@ class ChatLLM(ABC):
         max_tokens: int,
         temperature: float = 0.0,
         stop: list[str] | None = None,
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, None]:
         """Yield the reply to ``messages`` piece by piece; closing the iterator stops the generation."""
         _check_request(messages, max_tokens, temperature)
+        pieces = self._stream(messages, max_tokens, temperature, stop or [])
         with self._count_lock:
             self.generations += 1
-        return self._stream(messages, max_tokens, temperature, stop or [])
+        return pieces
 
     def chat(
         self,
@@ -76,7 +77,9 @@ class ChatLLM(ABC):
         return False
 
     @abstractmethod
-    def _stream(self, messages: list[Message], max_tokens: int, temperature: float, stop: list[str]) -> Iterator[str]:
+    def _stream(
+        self, messages: list[Message], max_tokens: int, temperature: float, stop: list[str]
+    ) -> Generator[str, None, None]:
         """The backend's generation; arguments are already checked."""
 
 

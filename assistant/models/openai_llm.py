@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 import httpx
@@ -29,7 +29,9 @@ class OpenAIChatLLM(ChatLLM):
     def __init__(self, base_url: str, api_key: str | None, model: str, context_tokens: int) -> None:
         super().__init__()
         if not base_url.startswith(("http://", "https://")):
-            raise LLMError(f"ASSISTANT_LLM_BASE_URL must be an http(s) URL such as http://127.0.0.1:8080/v1, got {base_url!r}")
+            raise LLMError(
+                f"ASSISTANT_LLM_BASE_URL must be an http(s) URL such as http://127.0.0.1:8080/v1, got {base_url!r}"
+            )
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.name = f"openai:{model}"
@@ -45,7 +47,9 @@ class OpenAIChatLLM(ChatLLM):
     def close(self) -> None:
         self._client.close()
 
-    def _stream(self, messages: list[Message], max_tokens: int, temperature: float, stop: list[str]) -> Iterator[str]:
+    def _stream(
+        self, messages: list[Message], max_tokens: int, temperature: float, stop: list[str]
+    ) -> Generator[str, None, None]:
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -57,7 +61,7 @@ class OpenAIChatLLM(ChatLLM):
             body["stop"] = stop
         return self._pieces(body)
 
-    def _pieces(self, body: dict[str, Any]) -> Iterator[str]:
+    def _pieces(self, body: dict[str, Any]) -> Generator[str, None, None]:
         # Leaving the ``with`` (also when the consumer closes this generator) closes the connection, which
         # is how a server learns to stop generating.
         try:

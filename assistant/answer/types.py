@@ -1,0 +1,48 @@
+"""What an answer is, shared by the answer service, the API, the UI and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+# Visible label required for AI-generated text shown to the public (《人工智能生成合成内容标识办法》).
+AI_LABEL = "本回答由人工智能生成，仅供参考，请以政府部门正式发布的信息为准。"
+
+
+@dataclass
+class Citation:
+    """A numbered source; ``[n]`` in the answer text refers to it."""
+
+    n: int
+    title: str
+    section: str
+    text: str
+    doc_id: str
+    chunk_id: str
+    source: str
+    score: float
+
+
+@dataclass
+class Answer:
+    question: str  # as asked
+    standalone_question: str  # rewritten with the conversation, what retrieval saw
+    answer: str
+    citations: list[Citation]
+    grounded: bool  # False when declined or when no sentence is supported by a citation
+    declined: bool  # True when the corpus held no evidence and the model was not called
+    label: str = AI_LABEL
+    unsupported_sentences: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class AnswerEvent:
+    """One step of a streamed answer: citations first, then tokens, then the final answer."""
+
+    type: Literal["citations", "token", "done"]
+    citations: list[Citation] | None = None
+    token: str | None = None
+    answer: Answer | None = None

