@@ -1,0 +1,139 @@
+"""Running the answer service for HTTP callers: in its own thread, holding the turn at the model, stoppable.
+
+``AnswerService.stream`` is a blocking generator. An ``AnswerRun`` drives it in one worker thread
+(so the event loop keeps serving, and the generator is only ever touched by that thread) and hands
+its events to the event loop. When the client goes away the run is stopped: the thread closes the
+answer generator after the piece in progress, which stops the model, and only then gives the turn
+at the model (the ``GenerationLease``) back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import closing, suppress
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from assistant.answer.types import Answer, AnswerEvent
+from assistant.api.deps import ServiceState
+from assistant.api.limits import GenerationLease
+from assistant.retrieval.store import SearchFilter
+
+History = list[dict[str, str]]
+_END = object()
+
+
+class _Failure:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+class AnswerRun:
+    """One answer generated in its own thread; the lease is released when that thread is done."""
+
+    def __init__(
+        self, state: ServiceState, question: str, history: History, flt: SearchFilter, lease: GenerationLease
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._stop = threading.Event()
+        self._state = state
+        self._lease = lease
+        thread = threading.Thread(target=self._pump, args=(question, history, flt), name="answer", daemon=True)
+        thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to stop after the piece in progress (idempotent)."""
+        self._stop.set()
+
+    async def events(self) -> AsyncIterator[AnswerEvent]:
+        """The answer's events as they come; leaving the iteration early stops the run."""
+        try:
+            while (item := await self._queue.get()) is not _END:
+                if isinstance(item, _Failure):
+                    raise item.error
+                yield item
+        finally:
+            self.stop()
+
+    def _pump(self, question: str, history: History, flt: SearchFilter) -> None:
+        try:
+            events = self._state.components.answerer.stream(question, history=history or None, flt=flt)
+            with closing(events):
+                for event in events:
+                    if event.type == "token":
+                        self._state.metrics.tokens.inc()
+                    if self._stop.is_set():
+                        return
+                    self._on_loop(self._queue.put_nowait, event)
+        except Exception as exc:  # handed to the request, which maps it to an error response
+            self._on_loop(self._queue.put_nowait, _Failure(exc))
+        finally:
+            self._on_loop(self._queue.put_nowait, _END)
+            self._on_loop(self._lease.release)
+
+    def _on_loop(self, callback: Callable[..., None], *args: Any) -> None:
+        with suppress(RuntimeError):  # the event loop is gone (server shut down): nobody is waiting any more
+            self._loop.call_soon_threadsafe(callback, *args)
+
+
+async def start_answer(state: ServiceState, question: str, history: History, flt: SearchFilter) -> AnswerRun:
+    """Wait for a turn at the model (429 when the queue is full or the wait too long), then start answering."""
+    lease = await state.generation.acquire()
+    return AnswerRun(state, question, history, flt, lease)
+
+
+async def complete_answer(request: Request, run: AnswerRun) -> Answer | None:
+    """The final answer of ``run``; None when the client disconnected first (the run is then stopped)."""
+    consumer = asyncio.ensure_future(_final_answer(run.events()))
+    watcher = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({consumer, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        consumer.cancel()  # does nothing when it has finished
+    await asyncio.wait({consumer})
+    return None if consumer.cancelled() else consumer.result()
+
+
+async def _final_answer(events: AsyncIterator[AnswerEvent]) -> Answer | None:
+    answer = None
+    async for event in events:
+        if event.type == "done":
+            answer = event.answer
+    return answer
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+class AnswerStreamResponse(StreamingResponse):
+    """A streamed answer that stops its run however the response ends.
+
+    An async generator that never started does not run its ``finally``, so a client that leaves
+    before the first byte would otherwise leave the run going.
+    """
+
+    def __init__(self, content: AsyncIterator[str], run: AnswerRun) -> None:
+        super().__init__(
+            content, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
+        self._run = run
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._run.stop()
+
+
+def sse(event: str, data: str) -> str:
+    """One Server-Sent Event; ``data`` must be one line (JSON is)."""
+    return f"event: {event}\ndata: {data}\n\n"
