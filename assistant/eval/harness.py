@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
+from assistant.retrieval.evidence import EvidenceSignals
 from assistant.retrieval.search import Searcher
 from assistant.retrieval.store import SearchFilter, SearchMode
 
@@ -46,6 +47,7 @@ class RowResult:
     evidence: bool
     seconds: float
     top_titles: list[str]
+    signals: EvidenceSignals | None = None
 
 
 def load_qa(path: Path) -> list[QARow]:
@@ -170,13 +172,15 @@ def evaluate(
     top_k: int = 10,
     mode: SearchMode = "hybrid",
     flt: SearchFilter | None = None,
+    query_handling: bool | None = None,
 ) -> EvalReport:
     results = []
     for row in rows:
         started = time.perf_counter()
-        response = searcher.search(row.q, top_k=top_k, flt=flt, mode=mode)
+        response = searcher.search(row.q, top_k=top_k, flt=flt, mode=mode, query_handling=query_handling)
         seconds = time.perf_counter() - started
         texts = [r.text for r in response.results]
         titles = [r.title for r in response.results]
-        results.append(RowResult(row, first_hit_rank(texts, row.keys), response.evidence, seconds, titles))
+        rank = first_hit_rank(texts, row.keys)
+        results.append(RowResult(row, rank, response.evidence, seconds, titles, response.signals))
     return EvalReport(results, top_k)

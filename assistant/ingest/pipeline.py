@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,13 +24,11 @@ from assistant.ingest.loaders import IngestError, load_file, sidecar_path
 from assistant.ingest.structure import parse_document
 from assistant.models.embedding import Embedder
 from assistant.retrieval.sparse import SparseEncoder
-from assistant.retrieval.store import StoredPoint, VectorStore
+from assistant.retrieval.store import StoredPoint, VectorStore, chunk_point_id
 
 Status = Literal["added", "unchanged", "replaced", "failed"]
 ProgressCallback = Callable[[int, int], None]  # (chunks done, chunks total) of the current file
 
-# Point ids are derived from (doc_id, chunk index): re-ingesting identical content rewrites the same points.
-_POINT_NAMESPACE = uuid.UUID("6f1c3a52-8d7e-4a8e-9a43-2f1f0c9b7d11")
 _EMBED_BATCH = 32
 
 
@@ -105,6 +102,12 @@ def source_key(path: Path) -> str:
         return str(resolved)
 
 
+def corpus_terms(document: dict[str, Any], chunks: Sequence[Chunk]) -> list[str]:
+    """Names the tokenizer must keep whole: the document title and, for records, each item's name."""
+    names = [document.get("title") or "", *(c.metadata.get("title") or "" for c in chunks)]
+    return [n for n in dict.fromkeys(n.strip() for n in names) if 2 <= len(n) <= 40]
+
+
 class IngestPipeline:
     def __init__(self, settings: Settings, store: VectorStore, embedder: Embedder, sparse: SparseEncoder) -> None:
         self.settings = settings
@@ -157,6 +160,9 @@ class IngestPipeline:
             document["access"] = access
         if not chunks:
             raise IngestError(f"{source}: no text found to ingest")
+        terms = corpus_terms(document, chunks)
+        # Keep the corpus's own names whole in the keyword index; the searcher reads them back from the record.
+        self.sparse.add_words(terms)
         self._write_chunks(doc_id, source, document, chunks, on_progress)
         self.store.set_committed(doc_id)
         self.store.upsert_document(
@@ -166,6 +172,7 @@ class IngestPipeline:
                 "doc_id": doc_id,
                 "source": source,
                 "chunks": len(chunks),
+                "terms": terms,
                 "embedder": self.embedder.name,
                 "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
             },
@@ -218,7 +225,7 @@ class IngestPipeline:
             dense = self.embedder.embed_passages([c.text for c in batch])
             points = [
                 StoredPoint(
-                    id=str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}:{chunk.index}")),
+                    id=chunk_point_id(doc_id, chunk.index),
                     payload=self._payload(doc_id, source, document, chunk),
                     dense=vector,
                     sparse=self.sparse.encode_passage(chunk.text),

@@ -96,7 +96,7 @@ class EdgeStore(VectorStore):
         self.collection = collection
         self.weights = weights
         self.path.mkdir(parents=True, exist_ok=True)
-        self._lock_fd: int | None = _lock_directory(self.path)
+        self._lock_fd: int | None = lock_directory(self.path)
         self._write_lock = threading.RLock()
         self._in_flight: set[str] = set()  # documents with chunks written but not yet committed
         self._chunks_dir = self.path / collection
@@ -226,6 +226,12 @@ class EdgeStore(VectorStore):
             request = QueryRequest(limit=limit, query=queries[run], filter=condition, with_payload=True)
         return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in self._chunks.query(request)]
 
+    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+        if self._chunks is None or not ids:
+            return []
+        records = self._chunks.retrieve(list(ids), with_payload=True, with_vector=False)
+        return [Hit(str(r.id), 0.0, dict(r.payload)) for r in records if (r.payload or {}).get("committed") is True]
+
     def count(self, flt: SearchFilter | None = None) -> int:
         condition = _chunk_filter(flt)
         if self._chunks is None:
@@ -248,6 +254,13 @@ class EdgeStore(VectorStore):
         if self._chunks is not None:
             with self._write_lock:
                 self._chunks.optimize()
+
+    def flush(self) -> None:
+        """Write everything to the shard files: with no write running, the directory is then a consistent copy."""
+        with self._write_lock:
+            for shard in (self._chunks, self._documents):
+                if shard is not None:
+                    shard.flush()
 
     def close(self) -> None:
         with self._write_lock:
@@ -278,8 +291,11 @@ class EdgeStore(VectorStore):
             self._lock_fd = None
 
 
-def _lock_directory(path: Path) -> int:
-    """Take the store's exclusive lock without waiting; StoreBusy when another process holds it."""
+def lock_directory(path: Path) -> int:
+    """Take the store's exclusive lock without waiting; StoreBusy when another process holds it.
+
+    Closing the returned descriptor releases it. An open EdgeStore holds this lock for its lifetime.
+    """
     fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,14 +1,34 @@
-"""Search over the store: embed the query, run hybrid retrieval, shape results as citations."""
+"""Search over the store: query handling, hybrid retrieval, the evidence decision, citations.
+
+One ``Searcher.search`` call: normalise the question, embed it, add domain synonyms to its keyword
+side, fuse dense and sparse candidates in the store, optionally rerank, judge whether the corpus
+holds evidence for it, and join each result's neighbouring chunks of the same section as context.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assistant.config import Settings
+from assistant.errors import AssistantError
 from assistant.models.embedding import Embedder
+from assistant.retrieval.evidence import OVERLAP_DEPTH, EvidenceSignals, EvidenceThresholds, term_overlap
+from assistant.retrieval.query import SynonymTable, default_synonyms, normalise_query
+from assistant.retrieval.rerank import Reranker
 from assistant.retrieval.sparse import SparseEncoder
-from assistant.retrieval.store import Hit, SearchFilter, SearchMode, VectorStore
+from assistant.retrieval.store import Hit, SearchFilter, SearchMode, VectorStore, chunk_point_id
+
+# Longest query accepted: a question, not a document (the answer layer has its own, stricter limit).
+MAX_QUERY_CHARS = 2000
+# Seconds between re-reads of the corpus vocabulary, so terms another process ingested stay whole here.
+VOCABULARY_REFRESH_SECONDS = 60.0
+
+
+class BadQuery(AssistantError):
+    """The search request cannot be run as given (empty or oversized query, bad limits)."""
 
 
 @dataclass
@@ -25,6 +45,7 @@ class SearchResult:
     section: str
     heading_path: list[str]
     source: str
+    context: str = ""  # the chunk with its neighbours of the same section, in reading order
     fields: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -42,6 +63,7 @@ class SearchResult:
             section=p.get("section", ""),
             heading_path=list(p.get("heading_path") or []),
             source=p.get("source", ""),
+            context=p.get("text", ""),
             fields={k: v for k, v in p.items() if k not in known and k not in ("committed", "kind")},
         )
 
@@ -54,17 +76,38 @@ class SearchResponse:
     query: str
     results: list[SearchResult]
     evidence: bool
+    signals: EvidenceSignals | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "evidence": self.evidence, "results": [r.as_dict() for r in self.results]}
+        return {
+            "query": self.query,
+            "evidence": self.evidence,
+            "signals": self.signals.as_dict() if self.signals else None,
+            "results": [r.as_dict() for r in self.results],
+        }
 
 
 class Searcher:
-    def __init__(self, settings: Settings, store: VectorStore, embedder: Embedder, sparse: SparseEncoder) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: VectorStore,
+        embedder: Embedder,
+        sparse: SparseEncoder,
+        reranker: Reranker | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
         self.sparse = sparse
+        self.reranker = reranker
+        self.thresholds = EvidenceThresholds.from_settings(settings)
+        self.synonyms: SynonymTable = (
+            SynonymTable.load(settings.synonyms_file) if settings.synonyms_file else default_synonyms()
+        )
+        self.sparse.add_words(self.synonyms.terms)
+        self._vocabulary_read = float("-inf")
+        self._vocabulary_lock = threading.Lock()
 
     def search(
         self,
@@ -72,12 +115,103 @@ class Searcher:
         top_k: int | None = None,
         flt: SearchFilter | None = None,
         mode: SearchMode = "hybrid",
+        query_handling: bool | None = None,
     ) -> SearchResponse:
+        """The best ``top_k`` chunks for ``query`` and whether they are evidence enough to answer from.
+
+        ``query_handling`` (default: the ``query_expansion`` setting) adds synonyms to the keyword side.
+        """
         limit = top_k or self.settings.top_k
-        dense = self.embedder.embed_query(query) if mode != "sparse" else None
-        sparse = self.sparse.encode_query(query) if mode != "dense" else None
-        hits = self.store.search(
-            dense, sparse, flt or SearchFilter(), limit, mode=mode, prefetch_limit=self.settings.prefetch_k
-        )
+        text = checked_query(query, limit)
+        self.refresh_vocabulary()
+        flt = flt or SearchFilter()
+        expand = self.settings.query_expansion if query_handling is None else query_handling
+        dense = self.embedder.embed_query(text) if mode != "sparse" else None
+        sparse = None
+        if mode != "dense":
+            sparse = self.sparse.encode_query(text, self.synonyms.expansions(text) if expand else ())
+        fetch = max(limit, OVERLAP_DEPTH, self.settings.rerank_candidates if self.reranker else 0)
+        hits = self.store.search(dense, sparse, flt, fetch, mode=mode, prefetch_limit=self.settings.prefetch_k)
         results = [SearchResult.from_hit(h) for h in hits]
-        return SearchResponse(query=query, results=results, evidence=bool(results))
+        if self.reranker and results:
+            results = self.reranker.rerank(text, results)
+        signals = self._signals(text, dense, flt, mode, hits, results)
+        results = results[:limit]
+        self._join_neighbours(results)
+        return SearchResponse(query=text, results=results, evidence=self.thresholds.judge(signals), signals=signals)
+
+    def refresh_vocabulary(self, force: bool = False) -> None:
+        """Feed the tokenizer the corpus's own terms (titles, service-item names) so they stay whole.
+
+        The ingest pipeline stores them in each document record; re-read now and then, so terms of
+        documents another replica ingested are known here too.
+        """
+        with self._vocabulary_lock:
+            now = time.monotonic()
+            if not force and now - self._vocabulary_read < VOCABULARY_REFRESH_SECONDS:
+                return
+            self._vocabulary_read = now
+        terms: list[str] = []
+        for record in self.store.list_documents():
+            terms.append(record.get("title") or "")
+            terms.extend(record.get("terms") or [])
+        self.sparse.add_words(terms)
+
+    def _signals(
+        self,
+        text: str,
+        dense: Any,
+        flt: SearchFilter,
+        mode: SearchMode,
+        hits: list[Hit],
+        results: list[SearchResult],
+    ) -> EvidenceSignals:
+        dense_top = None
+        if dense is not None:
+            if mode == "dense":
+                dense_top = hits[0].score if hits else 0.0
+            else:
+                best = self.store.search(dense, None, flt, 1, mode="dense")
+                dense_top = best[0].score if best else 0.0
+        terms = self.sparse.tokens(text)
+        alternatives = {t: self.synonyms.alternatives(t) for t in terms}
+        overlap = term_overlap(terms, [r.text for r in results[:OVERLAP_DEPTH]], alternatives)
+        return EvidenceSignals(dense_top=dense_top, overlap=overlap)
+
+    def _join_neighbours(self, results: list[SearchResult]) -> None:
+        """Set each result's ``context`` to it plus up to ``context_neighbours`` chunks each side of one section."""
+        reach = self.settings.context_neighbours
+        if reach == 0 or not results:
+            return
+        wanted = {
+            chunk_point_id(r.doc_id, i)
+            for r in results
+            for i in range(r.chunk_index - reach, r.chunk_index + reach + 1)
+            if i >= 0 and i != r.chunk_index
+        }
+        found = {h.id: h.payload for h in self.store.retrieve(sorted(wanted))}
+        for r in results:
+            parts = []
+            for i in range(r.chunk_index - reach, r.chunk_index + reach + 1):
+                neighbour = found.get(chunk_point_id(r.doc_id, i), {})
+                if i == r.chunk_index:
+                    parts.append(r.text)
+                elif neighbour.get("section") == r.section:
+                    parts.append(_without_heading_line(neighbour.get("text", ""), r))
+            r.context = "\n".join(p for p in parts if p)
+
+
+def _without_heading_line(text: str, result: SearchResult) -> str:
+    """A neighbour's text without the "title > path" line every chunk starts with (the result has it)."""
+    first, _, rest = text.partition("\n")
+    return rest if rest and first and result.text.startswith(first) else text
+
+
+def checked_query(query: str, limit: int) -> str:
+    if not isinstance(query, str) or not query.strip():
+        raise BadQuery("the query is empty: give a question or keywords to search for")
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadQuery(f"the query is {len(query)} characters long; the most a search takes is {MAX_QUERY_CHARS}")
+    if not 1 <= limit <= 100:
+        raise BadQuery(f"top_k must be between 1 and 100, got {limit}")
+    return normalise_query(query)

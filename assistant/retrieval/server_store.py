@@ -7,8 +7,10 @@ document records in ``<collection>_documents``. Weighted RRF needs Qdrant server
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,6 +47,21 @@ _INDEX_TYPES = {
 }
 _COMMITTED = models.FieldCondition(key="committed", match=models.MatchValue(value=True))
 _UNCOMMITTED = models.FieldCondition(key="committed", match=models.MatchValue(value=False))
+WRITTEN_AT = "written_at"  # chunk payload: when the chunk was written (Unix seconds), for the sweep's grace
+
+
+@dataclass(frozen=True)
+class CollectionLayout:
+    """How new collections are laid out on a server or cluster; an existing collection keeps its own.
+
+    ``on_disk`` keeps dense vectors, payloads and the sparse index memory-mapped from disk instead of in
+    RAM, for corpora larger than memory. The document records get the same replication, one shard.
+    """
+
+    shards: int = 1
+    replication_factor: int = 1
+    write_consistency: int = 1
+    on_disk: bool = False
 
 
 class ServerStore(VectorStore):
@@ -52,13 +69,26 @@ class ServerStore(VectorStore):
 
     Writes wait for the server to apply them and are serialised by a lock, which also keeps the
     in-process client (``QdrantClient(":memory:")``, which is not thread-safe) safe to share.
+
+    Several processes (API replicas, a CLI ingest) may share the server, each knowing only its own
+    ingests in flight: ``delete_uncommitted`` leaves chunks written in the last ``grace_seconds``,
+    which may belong to another process's ingest that is still running.
     """
 
-    def __init__(self, client: QdrantClient, collection: str, weights: FusionWeights = (1.0, 1.0)) -> None:
+    def __init__(
+        self,
+        client: QdrantClient,
+        collection: str,
+        weights: FusionWeights = (1.0, 1.0),
+        layout: CollectionLayout | None = None,
+        grace_seconds: float = 0.0,
+    ) -> None:
         self.client = client
         self.collection = collection
         self.documents = documents_collection(collection)
         self.weights = weights
+        self.layout = layout or CollectionLayout()
+        self.grace_seconds = grace_seconds
         self._write_lock = threading.RLock()
         self._in_flight: set[str] = set()  # documents with chunks written but not yet committed
         self._dim: int | None = None
@@ -69,10 +99,19 @@ class ServerStore(VectorStore):
         with self._write_lock:
             stored = self._stored_dim()
             if stored is None:
+                on_disk = self.layout.on_disk
                 self.client.create_collection(
                     self.collection,
-                    vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
-                    sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                    vectors_config={
+                        DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE, on_disk=on_disk)
+                    },
+                    sparse_vectors_config={
+                        SPARSE: models.SparseVectorParams(
+                            modifier=models.Modifier.IDF, index=models.SparseIndexParams(on_disk=on_disk)
+                        )
+                    },
+                    on_disk_payload=on_disk,
+                    **self._replication(self.layout.shards),
                 )
             elif stored != dim:
                 raise StoreMismatch(
@@ -97,7 +136,7 @@ class ServerStore(VectorStore):
         for point in points:
             dense, sparse, payload = chunk_parts(point)
             vectors = {DENSE: check_dense(dense, dim, f"chunk {point.id}"), SPARSE: _sparse(sparse)}
-            batch.append(models.PointStruct(id=point.id, vector=vectors, payload=payload))
+            batch.append(models.PointStruct(id=point.id, vector=vectors, payload={**payload, WRITTEN_AT: time.time()}))
         with self._write_lock:
             self.client.upsert(self.collection, batch, wait=True)
             self._in_flight.update(str(point.payload["doc_id"]) for point in points)
@@ -112,8 +151,11 @@ class ServerStore(VectorStore):
         with self._write_lock:
             if self._stored_dim() is None:
                 return 0
-            in_flight = [_match_any("doc_id", sorted(self._in_flight))] if self._in_flight else None
-            uncommitted = models.Filter(must=[_UNCOMMITTED], must_not=in_flight)
+            spared: list[Any] = [_match_any("doc_id", sorted(self._in_flight))] if self._in_flight else []
+            if self.grace_seconds > 0:
+                recent = models.Range(gte=time.time() - self.grace_seconds)
+                spared.append(models.FieldCondition(key=WRITTEN_AT, range=recent))
+            uncommitted = models.Filter(must=[_UNCOMMITTED], must_not=spared or None)
             gone = self.client.count(self.collection, count_filter=uncommitted, exact=True).count
             if gone:
                 self.client.delete(self.collection, models.FilterSelector(filter=uncommitted), wait=True)
@@ -190,6 +232,12 @@ class ServerStore(VectorStore):
             )
         return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
 
+    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+        if not ids or self._stored_dim() is None:
+            return []
+        records = self.client.retrieve(self.collection, list(ids), with_payload=True, with_vectors=False)
+        return [Hit(str(r.id), 0.0, dict(r.payload)) for r in records if (r.payload or {}).get("committed") is True]
+
     def count(self, flt: SearchFilter | None = None) -> int:
         condition = _chunk_filter(flt)
         if self._stored_dim() is None:
@@ -233,8 +281,22 @@ class ServerStore(VectorStore):
         if not self.client.collection_exists(self.documents):
             # Records are payload only, but Qdrant wants some vector: an unused sparse one costs nothing.
             self.client.create_collection(
-                self.documents, vectors_config={}, sparse_vectors_config={"unused": models.SparseVectorParams()}
+                self.documents,
+                vectors_config={},
+                sparse_vectors_config={"unused": models.SparseVectorParams()},
+                **self._replication(1),
             )
+
+    def _replication(self, shards: int) -> dict[str, int]:
+        """Cluster arguments of ``create_collection``; none for a single server at the defaults."""
+        layout = self.layout
+        if (shards, layout.replication_factor, layout.write_consistency) == (1, 1, 1):
+            return {}
+        return {
+            "shard_number": shards,
+            "replication_factor": layout.replication_factor,
+            "write_consistency_factor": layout.write_consistency,
+        }
 
     def _scroll_all(self, collection: str, condition: models.Filter | None) -> Iterator[models.Record]:
         offset = None

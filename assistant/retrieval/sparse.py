@@ -24,6 +24,9 @@ B = 0.75
 # vector a function of its own text only, so ingestion stays incremental. 200 is about what a
 # 400-character chunk (the default chunk size) yields after filtering.
 AVG_PASSAGE_TOKENS = 200.0
+# Weight of a query term that came from synonym expansion rather than from the person's words: it
+# widens recall without letting a synonym outrank the literal word.
+EXPANSION_WEIGHT = 0.5
 
 # Function words and question words that carry no topic (single characters, then words); the rest is kept.
 STOPWORDS = frozenset("的地得了着过和与及或等是在为对将把被并其之于以而由从向这那个也就都吗呢吧啊么我你您") | frozenset(
@@ -88,9 +91,14 @@ class SparseEncoder:
         length_norm = K1 * (1 - B + B * sum(counts.values()) / AVG_PASSAGE_TOKENS)
         return _to_vector({term: tf * (K1 + 1) / (tf + length_norm) for term, tf in counts.items()})
 
-    def encode_query(self, text: str) -> SparseVector:
-        """Weight 1 per distinct query term; the store multiplies in each term's IDF."""
-        return _to_vector(dict.fromkeys(self.tokens(text), 1.0))
+    def encode_query(self, text: str, expansions: Iterable[str] = ()) -> SparseVector:
+        """Weight 1 per distinct query term, ``EXPANSION_WEIGHT`` per new term of the expansions.
+
+        The store multiplies in each term's IDF.
+        """
+        weights = dict.fromkeys(self.tokens(" ".join(expansions)), EXPANSION_WEIGHT)
+        weights.update(dict.fromkeys(self.tokens(text), 1.0))
+        return _to_vector(weights)
 
 
 def _to_vector(weights: dict[str, float]) -> SparseVector:

@@ -27,6 +27,9 @@ KEYWORD_FIELDS = ("doc_id", "source", "issuer", "status", "access", "kind")
 BOOL_FIELDS = ("committed",)
 DATETIME_FIELDS = ("date",)
 _DOCUMENT_NAMESPACE = uuid.UUID("0b6d2c8e-3f4a-4c1b-9e57-7a2d5f8c1e90")
+# Chunk point ids derive from (doc_id, chunk index): re-ingesting identical content rewrites the same
+# points, and a chunk's neighbours can be fetched by id.
+_CHUNK_NAMESPACE = uuid.UUID("6f1c3a52-8d7e-4a8e-9a43-2f1f0c9b7d11")
 
 
 class StoreError(AssistantError):
@@ -164,6 +167,10 @@ class VectorStore(ABC):
         """
 
     @abstractmethod
+    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+        """The committed chunks among ``ids`` (missing ones are left out), in no particular order."""
+
+    @abstractmethod
     def count(self, flt: SearchFilter | None = None) -> int:
         """Committed chunks matching the filter (``None``: all committed chunks)."""
 
@@ -191,6 +198,10 @@ def documents_collection(collection: str) -> str:
 def document_point_id(doc_id: str) -> str:
     """The point id of a document record (Qdrant ids are UUIDs or integers)."""
     return str(uuid.uuid5(_DOCUMENT_NAMESPACE, doc_id))
+
+
+def chunk_point_id(doc_id: str, index: int) -> str:
+    return str(uuid.uuid5(_CHUNK_NAMESPACE, f"{doc_id}:{index}"))
 
 
 def check_dense(vector: np.ndarray, dim: int, what: str) -> list[float]:
