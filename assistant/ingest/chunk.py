@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.ingest.document import Chunk, ParsedDocument, Record, Section
-from assistant.ingest.loaders.errors import IngestError
+from assistant.ingest.errors import IngestError
 
 PATH_SEPARATOR = " > "
 SEPARATORS = ["\n\n", "\n", "。", "；", "！", "？", "，", "、", " ", ""]
@@ -52,7 +52,8 @@ def chunk_document(parsed: ParsedDocument, size: int, overlap: int) -> list[Chun
 
 def chunk_records(records: Sequence[Record], size: int, overlap: int) -> list[Chunk]:
     """One chunk per record; a record longer than ``size`` is split and every piece keeps its first
-    line (the 事项名称 line of a service item, the title of a generic record) at the top."""
+    line (the 事项名称 line of a service item, the title of a generic record) at the top. Every piece
+    is indexed with the record's search note (outside ``size``: the note is never shown)."""
     _check(size, overlap)
     chunks: list[Chunk] = []
     for record in records:
@@ -66,8 +67,28 @@ def chunk_records(records: Sequence[Record], size: int, overlap: int) -> list[Ch
             top = _shorten(first, int(size * _MAX_HEADING_SHARE))
             pieces = [_join(top, piece) for piece in _split(rest, size - len(top) - 1, overlap)]
         for piece in pieces:
-            chunks.append(Chunk(text=piece, heading_path=(record.title,), index=len(chunks), metadata=dict(metadata)))
+            chunks.append(
+                Chunk(
+                    text=piece,
+                    heading_path=(record.title,),
+                    index=len(chunks),
+                    metadata=dict(metadata),
+                    search_text=with_note(piece, record.search_note),
+                )
+            )
     return chunks
+
+
+def with_note(piece: str, note: str) -> str:
+    """A record piece as the indexes see it: its first line, then the record's search note, then the rest.
+
+    "" without a note (the piece is indexed as it is). The note goes under the name line so that the
+    name and its plain words open the text the embedding model reads.
+    """
+    if not note:
+        return ""
+    first, _, rest = piece.partition("\n")
+    return "\n".join(part for part in (first, note, rest) if part)
 
 
 def heading_line(title: str, path: tuple[str, ...], size: int) -> str:

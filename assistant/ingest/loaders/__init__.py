@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.ingest.document import LoadedDocument
-from assistant.ingest.loaders.errors import IngestError, LoadError, UnsupportedFormat
+from assistant.ingest.errors import IngestError, LoadError, UnsupportedFormat
 from assistant.ingest.loaders.html import html_to_text
 from assistant.ingest.loaders.pdf import pdf_to_text
 from assistant.ingest.loaders.sidecar import METADATA_KEYS, read_sidecar, sidecar_path

@@ -7,7 +7,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from assistant.ingest.loaders.errors import LoadError
+from assistant.ingest.errors import LoadError
 from assistant.ingest.loaders.text import decode_text
 
 _DROPPED = {"script", "style", "nav", "noscript", "template", "iframe", "svg", "head", "button", "select"}

@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfReader
 
-from assistant.ingest.loaders.errors import LoadError
+from assistant.ingest.errors import LoadError
 
 PAGE_BREAK = "\f"
 

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assistant.ingest.loaders.errors import LoadError
+from assistant.ingest.errors import LoadError
 
 METADATA_KEYS = ("title", "issuer", "date", "doc_number", "status", "access", "doc_type")
 ACCESS_LEVELS = ("public", "internal")

@@ -8,10 +8,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+# A module import, not a name import: records imports this package's errors, so either may load first.
+from assistant.ingest import records as item_records
 from assistant.ingest.document import Record
-from assistant.ingest.loaders.errors import LoadError
+from assistant.ingest.errors import LoadError
 from assistant.ingest.loaders.text import decode_text
-from assistant.ingest.records import InvalidRecord, to_record
 
 # Keys under which a JSON export commonly nests its list of rows.
 _LIST_KEYS = ("records", "items", "data", "rows")
@@ -24,8 +25,8 @@ def load_records(data: bytes, name: str, suffix: str) -> list[Record]:
     records: list[Record] = []
     for where, row in rows:
         try:
-            records.append(to_record(row))
-        except InvalidRecord as exc:
+            records.append(item_records.to_record(row))
+        except item_records.InvalidRecord as exc:
             raise LoadError(f"{name}: {where}: {exc}") from exc
     if not records:
         raise LoadError(f"{name}: contains no records")

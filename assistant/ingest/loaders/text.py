@@ -6,7 +6,7 @@ import re
 
 from charset_normalizer import from_bytes
 
-from assistant.ingest.loaders.errors import LoadError
+from assistant.ingest.errors import LoadError
 
 # Control characters other than tab, newline, carriage return and form feed: text never has many of them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")

@@ -8,7 +8,7 @@ import docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from assistant.ingest.loaders.errors import LoadError
+from assistant.ingest.errors import LoadError
 
 _CELL_SEPARATOR = " | "
 
