@@ -33,10 +33,13 @@ run: install-run
 	$(BIN)/assistant models provision
 	$(BIN)/assistant ingest policy_corpus
 	@echo
-	@echo 'Ingested. Try: $(BIN)/assistant search "算力券怎么申请"'
+	@echo 'Serving the API on http://$${ASSISTANT_API_HOST:-127.0.0.1}:$${ASSISTANT_API_PORT:-8000} (docs at /docs, UI at /ui); Ctrl-C stops it.'
+	$(BIN)/assistant serve
 
 test: install-test
 	$(BIN)/assistant models provision --only qwen2.5-coder-0.5b-instruct
+	# The UI tests drive Debian's chromium (never a browser download).
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/ruff check assistant tests bench
 	$(BIN)/python -m pytest -q
 
