@@ -25,6 +25,7 @@ from assistant.api.redact import install_personal_data_filter
 from assistant.components import Components
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
+from assistant.ui.app import mount_ui
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (ask_router, search_router, documents_router, openai_router, health_router):
         app.include_router(module.router)
+    mount_ui(app, state)  # the web page at /ui, calling the same services
     return app
 
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from assistant.errors import AssistantError
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES, UnsupportedFormat, sidecar_path
-from assistant.ingest.pipeline import FileOutcome, IngestPipeline
+from assistant.ingest.pipeline import FileOutcome, IngestPipeline, ProgressCallback
 
 SOURCE_PREFIX = "upload/"
+# (file name, chunks embedded so far, chunks of that file): how far the file being ingested has got.
+UploadProgress = Callable[[str, int, int], None]
 _SIDECAR_SUFFIX = ".meta.json"
 
 
@@ -43,7 +45,9 @@ class UploadIngestor:
         self.max_file_mb = max_file_mb
         self._lock = threading.Lock()
 
-    def ingest(self, files: Sequence[UploadedFile], access: str | None = None) -> list[FileOutcome]:
+    def ingest(
+        self, files: Sequence[UploadedFile], access: str | None = None, on_progress: UploadProgress | None = None
+    ) -> list[FileOutcome]:
         """Check every file first (nothing is ingested if one is unacceptable), then ingest each document."""
         names = self._checked_names(files)
         documents = [name for name in names if not _is_sidecar(name)]
@@ -53,7 +57,9 @@ class UploadIngestor:
                 (folder / name).write_bytes(file.data)
             self.pipeline.store.ensure_collection(self.pipeline.embedder.dim)
             return [
-                self.pipeline.ingest_file(folder / name, source=SOURCE_PREFIX + name, access=access)
+                self.pipeline.ingest_file(
+                    folder / name, source=SOURCE_PREFIX + name, access=access, on_progress=_per_file(on_progress, name)
+                )
                 for name in documents
             ]
 
@@ -83,6 +89,13 @@ class UploadIngestor:
                     f"{name}: unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
                 )
         return names
+
+
+def _per_file(on_progress: UploadProgress | None, name: str) -> ProgressCallback | None:
+    """The pipeline's progress callback for one file, reporting under that file's name."""
+    if on_progress is None:
+        return None
+    return lambda done, total: on_progress(name, done, total)
 
 
 def _is_sidecar(name: str) -> bool:

@@ -1,0 +1,127 @@
+"""政策问答: a chat that streams grounded answers with numbered, openable citations.
+
+It calls the answer service the way ``POST /v1/ask`` does (``start_answer``): one generation at a
+time through the service's queue, stopped when the person leaves or starts a new conversation.
+Follow-up questions carry the last turns of the conversation, which the service uses to rewrite
+them into standalone questions before it searches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from html import escape
+from typing import Any
+
+import gradio as gr
+
+from assistant.answer.service import LABEL_LINE
+from assistant.answer.types import Answer
+from assistant.api.auth import Caller
+from assistant.api.deps import ServiceState
+from assistant.api.generation import start_answer
+from assistant.retrieval.store import SearchFilter
+from assistant.ui.examples import example_questions
+from assistant.ui.messages import explain
+from assistant.ui.render import answer_markdown, draft_markdown
+from assistant.ui.screen import Refresh, Screen
+from assistant.ui.session import may, require
+
+# Turns (question + answer = 2 messages) a follow-up is read with: enough for "那个呢？", small enough for the context.
+HISTORY_MESSAGES = 6
+WELCOME = (
+    "您好！我是政务助手，可以根据本助手收录的政策文件回答您的问题，并注明每句话的出处。\n\n"
+    "请在下方输入问题，或点击示例问题。"
+)
+
+Messages = list[dict[str, Any]]
+History = list[dict[str, str]]
+
+
+def error_html(message: str) -> str:
+    return f'<p class="error">{escape(message)}</p>'
+
+
+def remembered(history: History, question: str, answer: Answer) -> History:
+    """The conversation a follow-up is read with: the last turns, answers without the AI label."""
+    reply = answer.answer.removesuffix(LABEL_LINE).strip()
+    return [*history, {"role": "user", "content": question}, {"role": "assistant", "content": reply}][
+        -HISTORY_MESSAGES:
+    ]
+
+
+def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
+    with gr.Tab("政策问答", id="chat", visible=visible) as tab:
+        chatbot = gr.Chatbot(
+            label="政策问答",
+            show_label=False,
+            placeholder=WELCOME,
+            height="62vh",
+            min_height=320,
+            buttons=["copy"],
+            elem_id="chat",
+            layout="bubble",
+        )
+        examples = gr.Dataset(label="可以这样问", components=["textbox"], samples=[], elem_id="examples")
+        with gr.Row(equal_height=True, elem_id="ask-row"):
+            question = gr.Textbox(
+                show_label=False,
+                placeholder="请输入您的问题，例如：企业购买算力有补贴吗？",
+                max_length=1000,
+                scale=5,
+                min_width=0,
+                elem_id="question",
+            )
+            send = gr.Button("发送", variant="primary", scale=1, min_width=72, elem_id="send")
+        new = gr.Button("新对话", size="sm", elem_id="new-chat")
+        history = gr.State([])
+
+    async def respond(
+        text: str, messages: Messages | None, past: History, who: Caller | None
+    ) -> AsyncIterator[tuple[str, Messages, History]]:
+        text = (text or "").strip()
+        messages = list(messages or [])
+        if not text:
+            return
+        messages += [{"role": "user", "content": text}, {"role": "assistant", "content": draft_markdown("", 0)}]
+        yield "", messages, past
+        try:
+            reader = require(who, "public")
+            service.rate_limiter.check(reader.key_id)
+            run = await start_answer(service, text, past, SearchFilter(access=reader.access))
+            draft, passages = "", 0
+            async with aclosing(run.events()) as events:  # type: ignore[type-var]
+                async for event in events:
+                    if event.type == "citations":
+                        passages = len(event.citations or [])
+                    elif event.type == "token":
+                        draft += event.token or ""
+                    elif event.answer is not None:
+                        past = remembered(past, text, event.answer)
+                        draft = answer_markdown(event.answer)
+                        messages[-1] = {"role": "assistant", "content": draft}
+                        yield "", messages, past
+                        return
+                    messages[-1] = {"role": "assistant", "content": draft_markdown(draft, passages)}
+                    yield "", messages, past
+        except Exception as exc:  # shown to the person in plain words; explain() logs what is unexpected
+            messages[-1] = {"role": "assistant", "content": error_html(explain(exc))}
+            yield "", messages, past
+
+    def refresh_examples(who: Caller | None) -> gr.Dataset:
+        if not may(who, "public"):
+            return gr.Dataset(samples=[])
+        assert who is not None
+        questions = example_questions(service.components.store, who.access)
+        return gr.Dataset(samples=[[q] for q in questions])
+
+    inputs = [question, chatbot, history, caller]
+    outputs = [question, chatbot, history]
+    asked = [
+        question.submit(respond, inputs, outputs, api_visibility="private"),
+        send.click(respond, inputs, outputs, api_visibility="private"),
+    ]
+    picked = examples.click(lambda sample: sample[0], examples, question, api_visibility="private", queue=False)
+    asked.append(picked.then(respond, inputs, outputs, api_visibility="private"))
+    new.click(lambda: ("", [], []), None, outputs, cancels=asked, api_visibility="private", queue=False)
+    return Screen(tab, "public", [Refresh(refresh_examples, [caller], [examples])])

@@ -1,0 +1,38 @@
+"""The page's own styles: citations, the AI label, notices, and a layout that works on a phone."""
+
+CSS = """
+#masthead { align-items: center; gap: 8px; }
+#brand h2 { margin: 0; }
+#who { text-align: right; color: var(--body-text-color-subdued); }
+
+.ai-label { font-size: 0.8em; color: var(--body-text-color-subdued); margin: 0.6em 0 0; }
+.badge { display: inline-block; font-size: 0.85em; padding: 0 6px; border-radius: 4px; margin-right: 4px;
+  border: 1px solid currentColor; }
+.working { color: var(--body-text-color-subdued); font-style: italic; margin: 0; }
+.caution { color: #92400e; font-size: 0.9em; }
+.decline { background: #fffbeb; border-left: 4px solid #f59e0b; padding: 8px 12px; border-radius: 6px; }
+.error { color: #b91c1c; background: #fef2f2; padding: 8px 12px; border-radius: 6px; margin: 0; }
+.ok { color: #166534; background: #f0fdf4; padding: 8px 12px; border-radius: 6px; margin: 0; }
+
+.citations { margin-top: 0.6em; border-top: 1px solid var(--border-color-primary); padding-top: 0.4em; }
+.cite-head { font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 0.2em; }
+details.citation { margin: 0.25em 0; border: 1px solid var(--border-color-primary); border-radius: 6px;
+  padding: 4px 8px; background: var(--background-fill-secondary); }
+details.citation summary { cursor: pointer; font-weight: 600; }
+.cite-path { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 0.3em 0; }
+.cite-text { white-space: pre-wrap; font-size: 0.9em; line-height: 1.6; }
+.score { font-weight: normal; font-size: 0.85em; color: var(--body-text-color-subdued); }
+.verdict { font-weight: 600; }
+
+table.outcomes { width: 100%; border-collapse: collapse; margin-top: 0.5em; font-size: 0.9em; }
+table.outcomes th, table.outcomes td { border: 1px solid var(--border-color-primary); padding: 4px 6px;
+  text-align: left; }
+table.outcomes tr.failed td { color: #b91c1c; }
+.hint { font-size: 0.85em; color: var(--body-text-color-subdued); }
+
+@media (max-width: 640px) {
+  .gradio-container { padding: 4px !important; }
+  #brand h2 { font-size: 1.2em; }
+  #ask-row { flex-wrap: nowrap !important; }
+}
+"""

@@ -1,0 +1,243 @@
+"""The web page at /ui in a real browser: Debian's chromium, headless, driven by Playwright, against a real
+uvicorn server on 127.0.0.1 with the seed corpus, the bundled embeddings and the 0.5B model.
+
+Every page records the requests it makes; any to a host other than this machine fails the test (and is
+blocked, so nothing leaves). ``UPDATE_SCREENSHOTS=1`` writes the screenshots to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import pytest
+
+from assistant.answer.types import AI_LABEL
+from assistant.api.app import create_app
+from assistant.components import Components
+from assistant.models.provision import provision
+
+if TYPE_CHECKING:
+    from api_fixtures import ApiKeys, LiveServer
+    from playwright.sync_api import Browser, Page, Route
+
+pytest_plugins = ["api_fixtures"]
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+SEED_QUESTION = "到2027年底，吉林省智能算力规模的目标是多少？"
+UNANSWERABLE = "长春市落户需要什么条件？"
+SEED_TITLES = (
+    "吉林省加快推进人工智能创新发展实施意见",
+    "关于《关于深入推进吉林省人工智能和未来产业高质量发展的建议》的答复",
+)
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+ANSWER_SECONDS = 180
+
+
+@pytest.fixture(scope="module")
+def ui_server(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, api_keys: ApiKeys) -> Iterator[LiveServer]:
+    """A server with API keys configured (so sign-in and roles apply) over the seed corpus."""
+    from api_fixtures import SMALL_MODEL, LiveServer, server_settings
+
+    data_dir = tmp_path_factory.mktemp("ui-data")
+    settings = server_settings(data_dir, api_keys=api_keys.setting, llm_max_tokens=48)
+    provision(settings, only=[SMALL_MODEL])
+    components = Components(settings)
+    summary = components.ingestor.ingest_paths([corpus_dir])
+    assert summary.count("added") == 2 and not summary.count("failed"), summary.as_dict()
+    server = LiveServer(create_app(settings, components)).start()
+    yield server
+    server.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does this)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        folder = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")
+
+
+OpenPage = Callable[..., "Page"]
+
+
+@pytest.fixture
+def open_page(browser: Browser, ui_server: LiveServer) -> Iterator[OpenPage]:
+    """``open_page(viewport)`` opens /ui in a fresh Chinese-locale browser context; asserts nothing left the machine."""
+    contexts, outside = [], []
+
+    def stay_local(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    def open_(viewport: dict[str, int] = DESKTOP) -> Page:
+        context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
+        context.route(re.compile(r"^(https?|wss?)://"), stay_local)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{ui_server.url}/ui/")
+        page.get_by_role("button", name="登录").wait_for()
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not outside, f"the page requested other hosts: {outside}"
+
+
+def sign_in(page: Page, key: str) -> None:
+    page.locator("#key input").fill(key)
+    page.locator("#enter").click()
+    page.locator("#who").get_by_text("已登录").wait_for()
+
+
+def tab_names(page: Page) -> list[str]:
+    return [name.strip() for name in page.get_by_role("tab").all_inner_texts()]
+
+
+def ask(page: Page, question: str) -> None:
+    """Ask in the chat and wait until the finished answer (with its AI label) has replaced the draft."""
+    answers = page.locator("#chat .ai-label").count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .ai-label').length > n && !document.querySelector('#chat .working')",
+        arg=answers,
+        timeout=ANSWER_SECONDS * 1000,
+    )
+
+
+# --- sign-in and roles ---
+
+
+def test_an_unknown_key_is_refused_in_plain_chinese_and_shows_no_screen(open_page: OpenPage, shots: Path) -> None:
+    page = open_page(PHONE)
+    assert tab_names(page) == []
+    page.locator("#key input").fill("ak_not-a-key")
+    page.locator("#enter").click()
+    page.locator("#sign-in-message").get_by_text("访问密钥").wait_for()
+    assert "Traceback" not in page.content() and tab_names(page) == []
+    page.screenshot(path=shots / "sign-in.png")
+
+
+def test_each_role_is_offered_only_the_screens_it_may_use(open_page: OpenPage, api_keys: ApiKeys) -> None:
+    for key, expected in ((api_keys.public, ["政策问答"]), (api_keys.admin, ["政策问答", "文档管理"])):
+        page = open_page()
+        sign_in(page, key)
+        page.get_by_role("tab", name="政策问答").wait_for()
+        assert tab_names(page) == expected
+
+
+# --- 政策问答 ---
+
+
+def test_a_seed_question_is_answered_with_citations_that_open_the_passage(
+    open_page: OpenPage, api_keys: ApiKeys, shots: Path
+) -> None:
+    page = open_page(PHONE)
+    sign_in(page, api_keys.public)
+    examples = page.locator("#examples button")
+    examples.first.wait_for()
+    assert examples.count() >= 2 and all("？" in text for text in examples.all_inner_texts())
+    page.screenshot(path=shots / "chat-start.png", full_page=True)
+
+    ask(page, SEED_QUESTION)
+    answer = page.locator("#chat [data-testid='bot']").last
+    assert AI_LABEL in answer.inner_text()
+    citations = page.locator("#chat details.citation")
+    assert citations.count() >= 1 and "[1]" in answer.inner_text()
+    first = citations.first
+    assert not first.locator(".cite-text").is_visible()
+    first.locator("summary").click()
+    assert first.locator(".cite-text").is_visible() and len(first.locator(".cite-text").inner_text()) > 20
+    summary = first.locator("summary").inner_text()
+    assert summary.startswith("[1]") and any(title in summary for title in SEED_TITLES)
+    assert first.locator(".cite-path").inner_text().strip()
+    # Usable on a phone: nothing wider than the screen.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=shots / "chat-answer.png", full_page=True)
+
+    page.locator("#new-chat").click()
+    page.wait_for_function("!document.querySelector('#chat .ai-label')")
+
+
+def test_an_unanswerable_question_is_declined_with_where_to_turn(open_page: OpenPage, api_keys: ApiKeys) -> None:
+    page = open_page(PHONE)
+    sign_in(page, api_keys.public)
+    ask(page, UNANSWERABLE)
+    decline = page.locator("#chat .decline").last
+    assert "没有找到" in decline.inner_text() and "12345" in decline.inner_text()
+    assert page.locator("#chat details.citation").count() == 0
+
+
+# --- 文档管理 ---
+
+
+def test_admin_uploads_files_sees_each_result_finds_searches_and_deletes_the_document(
+    open_page: OpenPage, api_keys: ApiKeys, shots: Path, tmp_path: Path
+) -> None:
+    title = "关于开展城市书房夜间开放试点的通知"
+    good = tmp_path / "night-library.txt"
+    good.write_text(
+        f"{title}\n\n各区文化和旅游局：\n一、试点内容\n城市书房夜间开放至二十二时，市民凭身份证免费入馆阅读。\n"
+        "二、工作要求\n各试点书房应配备夜间值守人员，做好安全保障。\n",
+        encoding="utf-8",
+    )
+    blank = tmp_path / "blank.txt"
+    blank.write_text("   \n\n", encoding="utf-8")
+
+    page = open_page()
+    sign_in(page, api_keys.admin)
+    page.get_by_role("tab", name="文档管理").click()
+    table = page.locator("#documents-table")
+    table.get_by_text(SEED_TITLES[0]).first.wait_for()
+
+    page.locator("#upload-files input[type=file]").set_input_files([good, blank])
+    page.locator("#upload").click()
+    results = page.locator("#upload-results table")
+    results.wait_for(timeout=120_000)
+    rows = {r.locator("td").first.inner_text(): r.inner_text() for r in results.locator("tbody tr").all()}
+    assert set(rows) == {"night-library.txt", "blank.txt"}
+    assert "已入库" in rows["night-library.txt"] and title in rows["night-library.txt"]
+    assert "失败" in rows["blank.txt"] and "没有可用的文字" in rows["blank.txt"]
+    table.get_by_text(title).wait_for()
+    page.screenshot(path=shots / "documents.png", full_page=True)
+
+    page.get_by_text("检索测试（只检索，不生成回答）").click()
+    page.locator("#search-query textarea").fill("城市书房夜间开放到几点")
+    page.locator("#search").click()
+    page.locator("#search-results").get_by_text(title).first.wait_for()
+    assert "检索到" in page.locator("#search-results").inner_text()
+
+    page.locator("#delete-pick input").click()
+    page.get_by_role("option", name=re.compile(title)).click()
+    page.locator("#delete").click()
+    page.locator("#delete-result").get_by_text("已删除").wait_for()
+    page.wait_for_function("t => !document.querySelector('#documents-table').innerText.includes(t)", arg=title)
+    assert SEED_TITLES[0] in table.inner_text()
