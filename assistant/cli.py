@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.api.commands import add_service_commands
 from assistant.config import get_settings
+from assistant.drafting.commands import add_draft_commands
 from assistant.errors import AssistantError
 from assistant.retrieval.snapshot_commands import add_snapshot_commands
 
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_service_commands(add)  # serve, ask, keys new
     add_snapshot_commands(sub)  # snapshot create|restore
+    add_draft_commands(sub)  # draft new|check|types
     return parser
 
 
