@@ -23,7 +23,7 @@ from typing import Any
 from assistant.components import Components
 from assistant.config import get_settings
 from bench.embed import SERVICE_ITEMS
-from bench.stats import peak_rss_mib
+from bench.stats import peak_rss_mib, scratch_settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -72,7 +72,7 @@ def main() -> None:
         corpora["catalogue"] = [catalogue_sample(args.records, args.out)]
     results: dict[str, Any] = {"embedding_backend": settings.embedding_backend, "catalogue_records": args.records}
     for name, paths in corpora.items():
-        components = Components(settings.model_copy(update={"data_dir": args.out / name}))
+        components = Components(scratch_settings(settings, args.out / name))
         try:
             components.embedder.embed_passages(["预热"])  # load the model outside the timing
             results[name] = measure(components, paths)

@@ -28,7 +28,7 @@ from assistant.components import Components
 from assistant.config import get_settings
 from assistant.retrieval.store import SearchFilter, StoredPoint, chunk_point_id
 from bench.embed import service_items
-from bench.stats import directory_mib, latency_ms, peak_rss_mib
+from bench.stats import directory_mib, latency_ms, peak_rss_mib, scratch_settings
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO / "eval" / "catalogue_qa.jsonl"
@@ -96,7 +96,7 @@ def main() -> None:
 
     data_dir = args.out / f"search-{args.chunks}"
     shutil.rmtree(data_dir, ignore_errors=True)
-    components = Components(get_settings().model_copy(update={"data_dir": data_dir}))
+    components = Components(scratch_settings(get_settings(), data_dir))
     try:
         build = fill_store(components, args.chunks, min(args.base, args.chunks))
         questions = [json.loads(line)["q"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
@@ -125,7 +125,7 @@ def main() -> None:
         "search": latency_ms(full),
         "store_only": latency_ms(store_only),
         **build,
-        "disk_mib": directory_mib(data_dir),
+        "disk_mib": directory_mib(data_dir / "qdrant"),
         "peak_rss_mib": peak_rss_mib(),
         "embedding_backend": components.settings.embedding_backend,
     }

@@ -6,6 +6,8 @@ import math
 import os
 from pathlib import Path
 
+from assistant.config import Settings
+
 
 def percentile(values: list[float], q: float) -> float:
     """The ``q``-th percentile (0-100) by the nearest-rank method."""
@@ -28,6 +30,13 @@ def peak_rss_mib(pid: int | None = None) -> float:
     status = Path(f"/proc/{pid or os.getpid()}/status").read_text(encoding="utf-8")
     kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
     return round(kib / 1024, 1)
+
+
+def scratch_settings(settings: Settings, data_dir: Path) -> Settings:
+    """``settings`` with a fresh, empty data directory that shares the installation's assembled models."""
+    data_dir.mkdir(parents=True)
+    (data_dir / "models").symlink_to(settings.models_dir.resolve(), target_is_directory=True)
+    return settings.model_copy(update={"data_dir": data_dir})
 
 
 def directory_mib(path: Path) -> float:
