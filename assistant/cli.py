@@ -47,7 +47,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar.refresh()
 
     def on_file(outcome: Any) -> None:
-        bar.write(f"{outcome.status:9} {outcome.source}" + (f"  ({outcome.error})" if outcome.error else ""))
+        line = f"{outcome.status:9} {outcome.source}" + (f"  ({outcome.error})" if outcome.error else "")
+        bar.write(line, file=sys.stderr)  # stdout carries only the summary (JSON with --json)
         bar.reset()
 
     summary = comps.ingestor.ingest_paths(

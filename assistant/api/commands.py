@@ -23,12 +23,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer with the same service the API uses; the draft streams to a terminal's stderr while it is written."""
+    from assistant.answer.service import checked_question
     from assistant.components import Components
 
+    question = checked_question(args.question)  # refused before any model loads
     components = Components(get_settings())
     show_draft = sys.stderr.isatty() and not args.json
     answer = None
-    for event in components.answerer.stream(args.question):
+    for event in components.answerer.stream(question):
         if event.type == "token" and show_draft:
             print(event.token, end="", file=sys.stderr, flush=True)
         elif event.type == "done":

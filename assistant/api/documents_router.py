@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.api.auth import Caller
 from assistant.api.deps import AdminCaller, AnyCaller, State
 from assistant.api.errors import InvalidRequest, NotFound, error_responses
-from assistant.api.uploads import SOURCE_PREFIX, UploadedFile
+from assistant.api.uploads import SOURCE_PREFIX, UploadedFile, check_size
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["documents"])
@@ -110,6 +110,8 @@ async def upload_documents(
     is ingested. Files that fail while being read are reported per file; when every file fails the
     response is 422 with the reasons.
     """
+    for f in files:  # the size the multipart parser spooled to disk, checked before the file is read into memory
+        check_size(f.filename or "", f.size or 0, state.settings.max_file_mb)
     uploads = [UploadedFile(name=f.filename or "", data=await f.read()) for f in files]
     outcomes = await run_in_threadpool(state.uploads.ingest, uploads, access)
     log.info("upload by %s: %s", caller.name, ", ".join(f"{o.source} {o.status}" for o in outcomes))

@@ -75,13 +75,8 @@ class UploadIngestor:
         orphans = [name for name in names if _is_sidecar(name) and name not in described]
         if orphans:
             raise UploadError(f"{orphans[0]} is a metadata sidecar, but the file it describes was not uploaded")
-        limit = self.max_file_mb * 1024 * 1024
         for file, name in zip(files, names, strict=True):
-            if len(file.data) > limit:
-                raise UploadTooLarge(
-                    f"{name} is {len(file.data) / 1024 / 1024:.1f} MiB; the limit is {self.max_file_mb} MiB "
-                    "(ASSISTANT_MAX_FILE_MB)"
-                )
+            check_size(name, len(file.data), self.max_file_mb)
         for name in documents:
             suffix = PurePath(name).suffix.lower()
             if suffix not in SUPPORTED_SUFFIXES:
@@ -89,6 +84,13 @@ class UploadIngestor:
                     f"{name}: unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
                 )
         return names
+
+
+def check_size(name: str, size: int, max_file_mb: int) -> None:
+    """Raise UploadTooLarge for a file over the limit; callers check before they read a file into memory."""
+    if size > max_file_mb * 1024 * 1024:
+        mib = size / 1024 / 1024
+        raise UploadTooLarge(f"{name} is {mib:.1f} MiB; the limit is {max_file_mb} MiB (ASSISTANT_MAX_FILE_MB)")
 
 
 def _per_file(on_progress: UploadProgress | None, name: str) -> ProgressCallback | None:

@@ -165,6 +165,11 @@ class IngestPipeline:
         self.sparse.add_words(terms)
         self._write_chunks(doc_id, source, document, chunks, on_progress)
         self.store.set_committed(doc_id)
+        # Older versions of this source go before this version's record is written: a run killed in
+        # between leaves no record, so the next run ingests this file again and finishes the job.
+        replaced = [d for d in self.store.list_documents() if d.get("source") == source and d["doc_id"] != doc_id]
+        for old in replaced:
+            self.store.delete_document(old["doc_id"])
         self.store.upsert_document(
             doc_id,
             {
@@ -177,9 +182,6 @@ class IngestPipeline:
                 "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
             },
         )
-        replaced = [d for d in self.store.list_documents() if d.get("source") == source and d["doc_id"] != doc_id]
-        for old in replaced:
-            self.store.delete_document(old["doc_id"])
         status: Status = "replaced" if replaced else "added"
         return FileOutcome(source, status, doc_id, document["title"], len(chunks))
 
