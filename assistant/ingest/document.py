@@ -21,6 +21,8 @@ class Record:
     title: str
     text: str
     fields: dict[str, Any] = field(default_factory=dict)
+    # Indexed with the text but never shown: plain words for finding the record (see item_profile).
+    search_note: str = ""
 
 
 @dataclass
@@ -53,6 +55,11 @@ class Chunk:
     heading_path: tuple[str, ...]
     index: int
     metadata: dict[str, Any] = field(default_factory=dict)
+    search_text: str = ""  # what the indexes see when it differs from ``text`` (text + a record's search note)
+
+    @property
+    def indexed_text(self) -> str:
+        return self.search_text or self.text
 
     @property
     def section(self) -> str:

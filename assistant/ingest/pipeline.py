@@ -224,13 +224,13 @@ class IngestPipeline:
         total = len(chunks)
         for start in range(0, total, _EMBED_BATCH):
             batch = chunks[start : start + _EMBED_BATCH]
-            dense = self.embedder.embed_passages([c.text for c in batch])
+            dense = self.embedder.embed_passages([c.indexed_text for c in batch])
             points = [
                 StoredPoint(
                     id=chunk_point_id(doc_id, chunk.index),
                     payload=self._payload(doc_id, source, document, chunk),
                     dense=vector,
-                    sparse=self.sparse.encode_passage(chunk.text),
+                    sparse=self.sparse.encode_passage(chunk.indexed_text),
                 )
                 for chunk, vector in zip(batch, dense, strict=True)
             ]

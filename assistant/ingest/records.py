@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from assistant.ingest.document import Record
-from assistant.ingest.loaders.errors import IngestError
+from assistant.ingest.errors import IngestError
+from assistant.ingest.item_profile import search_note
 
 ITEM_NAME_LABEL = "事项名称"
 _NONE_VALUES = {"", "无", "null", "none", "暂无", "/"}
@@ -70,7 +71,12 @@ def service_item_record(row: Mapping[str, Any]) -> Record:
         if field not in _PASSAGE_ONLY:
             fields[field] = value
     fields["url"] = _scalar(row.get("URL"))
-    return Record(title=name, text="\n".join(lines), fields={k: v for k, v in fields.items() if v is not None})
+    return Record(
+        title=name,
+        text="\n".join(lines),
+        fields={k: v for k, v in fields.items() if v is not None},
+        search_note=search_note(row),
+    )
 
 
 def generic_record(row: Mapping[str, Any]) -> Record:

@@ -1,0 +1,92 @@
+"""Plain-words search notes of service items: derived at ingest, indexed, never shown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.components import Components
+from assistant.config import Settings
+from assistant.ingest.chunk import chunk_records
+from assistant.ingest.item_profile import AliasList, BadAliasList, default_aliases, search_note
+from assistant.ingest.records import service_item_record
+
+ALIASES = AliasList.parse("机动车驾驶证\t驾照、车本\n增加准驾车型\t增驾、C1升B2\n# a comment\n\n补发\t证件丢了\n")
+
+
+def row(name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TASK_CODE": f"T-{name}",
+        "matter_name": name,
+        "DEPT_NAME": "广州市公安局",
+        "handle_location": "办理地点：广州市天河区华观路1732号",
+        "material_intro": ["机动车驾驶证申请表", "居民身份证"],
+        "service_object_name": ["自然人"],
+        "theme_category": ["交通出行"],
+        **extra,
+    }
+
+
+def test_an_item_gets_the_words_of_every_alias_line_matching_its_name() -> None:
+    assert ALIASES.words_for("机动车驾驶证增加准驾车型") == ["驾照", "车本", "增驾", "C1升B2"]
+    assert ALIASES.words_for("结婚登记预约") == []
+
+
+def test_a_bad_alias_line_is_named() -> None:
+    with pytest.raises(BadAliasList, match="list:2"):
+        AliasList.parse("补发\t证件丢了\n没有制表符的行\n", "list")
+    with pytest.raises(BadAliasList, match="bad pattern"):
+        AliasList.parse("补发(\t证件丢了\n")
+
+
+def test_the_bundled_alias_list_loads() -> None:
+    assert "驾照" in default_aliases().words_for("机动车驾驶证初次申领")
+
+
+def test_the_note_holds_plain_words_other_names_audience_and_themes() -> None:
+    note = search_note(row("机动车驾驶证增加准驾车型", matter_daily="增驾，驾驶证增驾"), ALIASES)
+
+    assert note.splitlines() == [
+        "通俗说法：驾照、车本、增驾、C1升B2",
+        "又称：增驾、驾驶证增驾",
+        "办理人：个人",
+        "主题：交通出行",
+    ]
+
+
+def test_the_note_is_indexed_with_every_piece_but_never_part_of_the_passage() -> None:
+    record = service_item_record(row("机动车驾驶证增加准驾车型", accept_standard="依据" * 300))
+    chunks = chunk_records([record], size=200, overlap=20)
+
+    assert record.search_note and "通俗说法" not in record.text
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert "通俗说法" not in chunk.text
+        first, second, *_ = chunk.indexed_text.splitlines()
+        assert first == "事项名称：机动车驾驶证增加准驾车型" and second.startswith("通俗说法：")
+
+
+# Without the notes the question ranks 企业职工养老保险死亡待遇申领 first: the passages share no word with it.
+NEIGHBOURS = [
+    *("百家姓查询", "户口迁出", "企业职工养老保险死亡待遇申领", "低压居民报装", "更名过户", "代开增值税普通发票"),
+    *("发票真伪鉴定", "作品著作权登记", "商标注册咨询服务"),
+]
+COLLOQUIAL = {"老公上班出事故没了，家里能领什么钱": "工亡待遇申领"}
+
+
+def test_a_citizen_finds_the_item_by_the_words_of_its_note(tmp_path: Path) -> None:
+    names = ["重名查询", "百家姓查询", "户口迁出", "工亡待遇申领", *NEIGHBOURS[2:]]
+    source = tmp_path / "items.jsonl"
+    source.write_text("\n".join(json.dumps(row(n), ensure_ascii=False) for n in names), encoding="utf-8")
+    components = Components(Settings(data_dir=tmp_path / "data"))
+    try:
+        components.ingestor.ingest_paths([source])
+        found = {q: components.searcher.search(q, top_k=3).results[0] for q in COLLOQUIAL}
+    finally:
+        components.close()
+
+    assert {q: r.title for q, r in found.items()} == COLLOQUIAL
+    assert not any("通俗说法" in r.text for r in found.values())
