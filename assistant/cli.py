@@ -13,6 +13,7 @@ from assistant.api.commands import add_service_commands
 from assistant.config import get_settings
 from assistant.drafting.commands import add_draft_commands
 from assistant.errors import AssistantError
+from assistant.guides.commands import add_guide_commands
 from assistant.retrieval.snapshot_commands import add_snapshot_commands
 
 if TYPE_CHECKING:
@@ -209,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_service_commands(add)  # serve, ask, keys new
     add_snapshot_commands(sub)  # snapshot create|restore
     add_draft_commands(sub)  # draft new|check|types
+    add_guide_commands(sub)  # guide
     return parser
 
 

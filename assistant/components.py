@@ -7,6 +7,8 @@ from functools import cached_property
 from assistant.answer.service import AnswerService
 from assistant.config import Settings, get_settings, set_offline_switches
 from assistant.drafting.service import DraftService
+from assistant.guides.catalogue import Catalogue
+from assistant.guides.service import GuideService
 from assistant.ingest.pipeline import IngestPipeline
 from assistant.models.embedder_factory import get_embedder
 from assistant.models.embedding import Embedder
@@ -57,6 +59,10 @@ class Components:
     @cached_property
     def drafter(self) -> DraftService:
         return DraftService(self.settings, self.searcher, self.llm)
+
+    @cached_property
+    def guides(self) -> GuideService:
+        return GuideService(self.searcher, Catalogue(self.store))
 
     def close(self) -> None:
         if "store" in self.__dict__:

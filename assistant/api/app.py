@@ -14,7 +14,15 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from assistant.api import ask_router, documents_router, drafts_router, health_router, openai_router, search_router
+from assistant.api import (
+    ask_router,
+    documents_router,
+    drafts_router,
+    guide_router,
+    health_router,
+    openai_router,
+    search_router,
+)
 from assistant.api.auth import KeyRing
 from assistant.api.deps import ServiceState
 from assistant.api.error_handlers import install_error_handlers
@@ -90,7 +98,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.state.service = state
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    for module in (ask_router, search_router, documents_router, openai_router, health_router):
+    for module in (ask_router, search_router, documents_router, openai_router, health_router, guide_router):
         app.include_router(module.router)
     app.include_router(drafts_router.router)
     mount_ui(app, state)  # the web page at /ui, calling the same services
