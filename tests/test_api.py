@@ -114,8 +114,16 @@ def test_search_returns_citable_results_and_evidence(api_server: LiveServer, api
     assert any("智能算力" in r["text"] for r in body["results"])
     for r in body["results"]:
         assert r["doc_id"] and r["chunk_id"] and r["title"] and r["text"]
+        assert r["text"].split("\n", 1)[-1] in r["context"]
+    assert 0 < body["signals"]["overlap"] <= 1 and body["signals"]["dense_top"] > 0
     scores = [r["score"] for r in body["results"]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_search_declines_a_question_the_documents_do_not_answer(api_server: LiveServer, api_keys: ApiKeys) -> None:
+    response = api_server.client(api_keys.public).post("/v1/search", json={"query": "北京市居住证怎么办理？"})
+    assert response.status_code == 200, response.text
+    assert response.json()["evidence"] is False
 
 
 def test_search_filters_restrict_the_documents(api_server: LiveServer, api_keys: ApiKeys) -> None:

@@ -108,12 +108,21 @@ class SearchResultModel(BaseModel):
     section: str = Field(description="Heading path of the passage, joined.")
     heading_path: list[str]
     source: str
+    context: str = Field(
+        description="The passage joined with its neighbouring passages of the same section, in reading order."
+    )
     fields: dict[str, Any] = Field(default_factory=dict, description="Further metadata: issuer, date, status …")
 
 
+class EvidenceSignalsModel(BaseModel):
+    dense_top: float | None = Field(description="Cosine similarity of the best dense match.")
+    overlap: float = Field(description="IDF-weighted share of the query's terms found in the top passages.")
+
+
 class SearchResponseModel(BaseModel):
-    query: str
+    query: str = Field(description="The query as searched (normalised).")
     evidence: bool = Field(description="Whether anything relevant enough to answer from was found.")
+    signals: EvidenceSignalsModel | None = Field(description="What the evidence decision was made on.")
     results: list[SearchResultModel]
 
 

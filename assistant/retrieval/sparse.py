@@ -35,6 +35,7 @@ STOPWORDS = frozenset("的地得了着过和与及或等是在为对将把被并
 
 _tokenizer: jieba.Tokenizer | None = None
 _tokenizer_lock = threading.Lock()
+_added_words: set[str] = set()  # words already in the shared tokenizer's dictionary
 
 
 def _shared_tokenizer() -> jieba.Tokenizer:
@@ -68,10 +69,11 @@ class SparseEncoder:
         passages and queries, or the two sides split the terms differently.
         """
         tokenizer = _shared_tokenizer()
-        for word in words:
-            word = word.strip()
-            if word:
-                tokenizer.add_word(word)
+        with _tokenizer_lock:
+            new = {w.strip() for w in words} - _added_words - {""}
+            _added_words.update(new)
+        for word in new:
+            tokenizer.add_word(word)
 
     def tokens(self, text: str) -> list[str]:
         """Lower-cased search-mode tokens, without punctuation, whitespace and stopwords.
