@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="Base URL of an OpenAI-compatible server.")
     llm_api_key: str | None = Field(default=None, description="API key of the OpenAI-compatible server.")
     llm_threads: int = Field(default=2, ge=1, description="CPU threads for the local model.")
+    llm_cpu_repack: bool = Field(
+        default=False,
+        description="Let llama.cpp repack weights into its CPU extra buffer types (AMX ...); it crashed on AMX CPUs.",
+    )
     llm_context: int = Field(default=4096, ge=512, description="Context window in tokens.")
     llm_max_tokens: int = Field(default=512, ge=1, description="Most tokens generated per answer.")
     draft_max_tokens: int = Field(default=1024, ge=1, description="Most tokens the model writes for a draft's body.")

@@ -34,7 +34,7 @@ import httpx
 from assistant.answer.prompts import plan_answer_prompt
 from assistant.components import Components
 from assistant.config import Settings, get_settings
-from assistant.models.llama_cpp_llm import PROMPT_BATCH_TOKENS
+from assistant.models.llama_cpp_llm import PROMPT_BATCH_TOKENS, model_defaults
 from assistant.models.llm import Message
 from assistant.models.provision import resolve_gguf
 
@@ -191,14 +191,15 @@ def main() -> int:
     from llama_cpp import Llama
 
     threads = settings.llm_threads
-    llama = Llama(
-        model_path=str(resolve_gguf(settings)),
-        n_ctx=settings.llm_context,
-        n_threads=threads,
-        n_threads_batch=threads,
-        n_batch=PROMPT_BATCH_TOKENS,
-        verbose=False,
-    )
+    with model_defaults(use_extra_bufts=settings.llm_cpu_repack):  # the same load options as the product
+        llama = Llama(
+            model_path=str(resolve_gguf(settings)),
+            n_ctx=settings.llm_context,
+            n_threads=threads,
+            n_threads_batch=threads,
+            n_batch=PROMPT_BATCH_TOKENS,
+            verbose=False,
+        )
     port = free_port()
     server = start_server(settings, port, queue_size=args.clients)
     base_url = f"http://127.0.0.1:{port}"

@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.models.llm import ChatLLM, LLMError, Message
 
 # Prompt tokens evaluated per llama.cpp batch: large batches make prompt processing fast on CPU.
 PROMPT_BATCH_TOKENS = 512
+_defaults_lock = threading.Lock()
+
+
+@contextmanager
+def model_defaults(use_extra_bufts: bool) -> Iterator[None]:
+    """Load a model with llama.cpp's CPU weight repacking (its "extra buffer types") on or off.
+
+    llama-cpp-python's ``Llama`` does not expose the switch, so the defaults it starts from are
+    adjusted for the duration of the load. On CPUs with AMX, llama.cpp 0.3.36's repacked buffers
+    crashed generation with a segmentation fault on this project's machines; off is the safe default.
+    """
+    import llama_cpp.llama as llama_module
+
+    low_level = llama_module.llama_cpp
+    with _defaults_lock:
+        original = low_level.llama_model_default_params
+
+        def adjusted():
+            params = original()
+            params.use_extra_bufts = use_extra_bufts
+            return params
+
+        low_level.llama_model_default_params = adjusted
+        try:
+            yield
+        finally:
+            low_level.llama_model_default_params = original
 
 
 class LlamaCppLLM(ChatLLM):
@@ -23,7 +51,7 @@ class LlamaCppLLM(ChatLLM):
 
     max_concurrent = 1
 
-    def __init__(self, model_path: Path, context_tokens: int, threads: int) -> None:
+    def __init__(self, model_path: Path, context_tokens: int, threads: int, cpu_repack: bool = False) -> None:
         super().__init__()
         try:
             from llama_cpp import Llama
@@ -34,14 +62,15 @@ class LlamaCppLLM(ChatLLM):
                 "(or set ASSISTANT_LLM_BACKEND=openai to use a server)"
             ) from e
         try:
-            self._llama = Llama(
-                model_path=str(model_path),
-                n_ctx=context_tokens,
-                n_threads=threads,
-                n_threads_batch=threads,
-                n_batch=PROMPT_BATCH_TOKENS,
-                verbose=False,
-            )
+            with model_defaults(use_extra_bufts=cpu_repack):
+                self._llama = Llama(
+                    model_path=str(model_path),
+                    n_ctx=context_tokens,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    n_batch=PROMPT_BATCH_TOKENS,
+                    verbose=False,
+                )
         except ValueError as e:
             raise LLMError(f"llama.cpp could not load {model_path}: {e}") from e
         template = self._llama.metadata.get("tokenizer.chat_template")

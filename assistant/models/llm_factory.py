@@ -43,5 +43,5 @@ def _build(settings: Settings) -> ChatLLM:
         from assistant.models.llama_cpp_llm import LlamaCppLLM
         from assistant.models.provision import resolve_gguf
 
-        return LlamaCppLLM(resolve_gguf(settings), settings.llm_context, settings.llm_threads)
+        return LlamaCppLLM(resolve_gguf(settings), settings.llm_context, settings.llm_threads, settings.llm_cpu_repack)
     raise LLMError(f"unknown LLM backend {settings.llm_backend!r}; use llama-cpp or openai")
