@@ -4,6 +4,7 @@ where none belong, invented or missing bases, cut-off endings) become drafts the
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
@@ -199,3 +200,24 @@ def test_document_numbers_are_put_into_their_one_form() -> None:
     )
     checked_request(request)
     assert request.doc_number == "吉科发〔2026〕12号" and request.recipients == ["各市（州）科技局"]
+
+
+# Pieces of what small models write, good and bad: numbers in every form, requests, echoes of the elements the
+# program writes, invented bases, dates, Markdown, stray punctuation.
+PIECES = [
+    "一、", "二、", "四、", "（一）", "（三）", "(二)", "1.", "3.", "1、", "（1）", "(2)", "第一，", "## ", "**", "- ",
+    "工作目标", "加强组织领导。", "各地要高度重视。", "恳请省政府批准设立专项资金。", "请省政府协调解决。",
+    "妥否，请批示。", "特此通知。", "根据《吉林省加快推进人工智能创新发展实施意见》，", "根据《国家规划》，",
+    "现通知如下：", "吉林省人民政府：", "吉林省科学技术厅", "2026年7月1日", "二〇二六年七月一日", "附件：申报表",
+    "附件", "抄送：某厅", "（联系人：张三）", "吉林省科学技术厅关于报送的通知", "打造50个以上示范场景",
+    "，", "。", "\n", "\n", "\n",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("doc_type", ["通知", "请示", "报告", "函", "意见", "批复", "通报", "纪要"])
+def test_whatever_the_model_writes_the_assembled_draft_passes_the_checker(doc_type: str) -> None:
+    rng = random.Random(doc_type)
+    for _ in range(150):
+        raw = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 40)))
+        draft = drafted(doc_type, raw, recipients=[] if doc_type == "纪要" else None)
+        assert findings_of(draft) == [], raw

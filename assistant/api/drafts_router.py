@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -54,7 +54,7 @@ class DraftBody(BaseModel):
     subject: str = Field(max_length=100, description="事由: what the document is about, e.g. 报送人工智能应用场景.")
     points: list[str] = Field(default_factory=list, max_length=20, description="Key points the body must cover.")
     doc_number: str | None = Field(default=None, max_length=40, description="发文字号, e.g. 吉科发〔2026〕12号.")
-    date: date | None = Field(default=None, description="成文日期 (ISO); default today.")
+    date: dt.date | None = Field(default=None, description="成文日期 (ISO); default today.")
     attachments: list[str] = Field(default_factory=list, max_length=20, description="Names of the attachments.")
     cc: list[str] = Field(default_factory=list, max_length=20, description="抄送机关.")
     signer: str | None = Field(default=None, max_length=20, description="签发人 of a 请示 or 报告.")

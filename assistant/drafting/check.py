@@ -49,6 +49,7 @@ _ORG = re.compile(r"(?:厅|局|委|委员会|办公室|办|政府|部|院|中心
 _END_PUNCT = "。！？!?；;，,、：:.…"
 _ATTACHMENT = re.compile(r"^附件\s*(?P<colon>[：:]?)\s*(?P<rest>.*)$")
 _ATTACHMENT_ITEM = re.compile(r"^(?P<n>\d{1,2})\s*(?P<dot>[.．、)）]?)\s*(?P<name>.+)$")
+_NOT_RECIPIENT = ("根据", "按照", "依据", "为", "经", "现", "会议")  # opening words of a body, not body names
 _TITLE_RULES = ("纪要", "命令", "公报", "公告", "通告", "决议")  # types whose titles need not read 关于……的
 
 A4_MM = (210, 297)
@@ -130,12 +131,12 @@ class _Checker:
                 title_end = n + 1
                 break
         if title_end is None:  # no line ends with a document type: the title is the first line after the 版头
-            title_end = i + 1 if i < len(lines) and not _looks_like_recipient(lines[i].text) else i
+            title_end = i + 1 if i < len(lines) and not looks_like_recipient(lines[i].text) else i
         title = lines[i:title_end]
         i = title_end
 
         recipient = None
-        if i < len(lines) and _looks_like_recipient(lines[i].text):
+        if i < len(lines) and looks_like_recipient(lines[i].text):
             recipient = lines[i]
             i += 1
 
@@ -149,7 +150,7 @@ class _Checker:
         while k > i and lines[k - 1].text.startswith("抄送"):
             cc.insert(0, lines[k - 1])
             k -= 1
-        date_at = next((n for n in range(k - 1, i - 1, -1) if _is_date_line(lines[n].text)), None)
+        date_at = next((n for n in range(k - 1, i - 1, -1) if is_date_line(lines[n].text)), None)
         after_date = lines[date_at + 1 : k] if date_at is not None else []
         end = date_at if date_at is not None else k
         signature = None
@@ -434,7 +435,7 @@ def _split_head(lines: list[Line]) -> tuple[list[Line], Line | None, int]:
         text = lines[n].text
         if "关于" in text or _ends_colon(text):
             break
-        if DOC_NUMBER.match(text) and not _is_date_line(text):
+        if DOC_NUMBER.match(text) and not is_date_line(text):
             return lines[:n], lines[n], n + 1
     start = next((n for n in range(min(8, len(lines))) if _ends_with_type(lines[n].text)), None)
     if start is None:
@@ -471,9 +472,9 @@ def _ends_colon(text: str) -> bool:
     return text.endswith(("：", ":"))
 
 
-def _looks_like_recipient(text: str) -> bool:
+def looks_like_recipient(text: str) -> bool:
     """主送机关: a short line of body names, normally ending with a colon."""
-    if len(text) > 120 or "。" in text or read_heading(text):
+    if len(text) > 120 or "。" in text or "《" in text or read_heading(text) or text.startswith(_NOT_RECIPIENT):
         return False
     if _ends_colon(text):
         return not re.search(r"如下[：:]$", text)
@@ -485,14 +486,14 @@ def _looks_like_signature(text: str) -> bool:
     return (
         len(text) <= 40
         and text[-1] not in _END_PUNCT
-        and not _is_date_line(text)
+        and not is_date_line(text)
         and not text.startswith(("（", "(", "附件"))
         and not _ATTACHMENT_ITEM.match(text)
         and read_heading(text) is None
     )
 
 
-def _is_date_line(text: str) -> bool:
+def is_date_line(text: str) -> bool:
     return bool(DATE_LINE.match(text) or OTHER_DATE_LINE.match(text))
 
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.drafting.check import BASIS, DATE_LINE, REQUEST, REQUEST_CLOSING, SENTENCE
+from assistant.drafting.check import (
+    BASIS,
+    DATE_LINE,
+    REQUEST,
+    REQUEST_CLOSING,
+    SENTENCE,
+    is_date_line,
+    looks_like_recipient,
+)
 from assistant.drafting.doctypes import DocType, type_in_title
 from assistant.drafting.draft import Paragraph, paragraph_text
 from assistant.drafting.numbering import read_heading
@@ -29,6 +37,8 @@ _CLOSINGS = re.compile(
 )
 _HALF_WIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _END = "。！？；：”）"
+_STRAY_START = "，,、.．。：:；; \u3000"  # punctuation a paragraph cannot start with
+_ATTACHMENT_START = re.compile(r"^附件\s*(?=[：:\d])[：:]?\s*")
 
 
 @dataclass
@@ -63,8 +73,34 @@ def repair_body(raw: str, spec: DocType, ctx: Context) -> Repaired:
     body = _cite_basis(body, spec, ctx, out)
     if ctx.opening:
         body.insert(0, Paragraph(0, "", ctx.opening))
-    out.body = _without_jumps(body)
+    out.body = _without_jumps(_clean_starts(body))
     return out
+
+
+def _clean_starts(body: list[Paragraph]) -> list[Paragraph]:
+    """No paragraph a reader would take for another element: one starting with a second number or "附件：",
+    a date standing alone, or a first paragraph that reads like a 主送 line."""
+    cleaned = []
+    for p in body:
+        p.heading = _clean_start(p.heading)
+        if not p.heading:
+            p.text = _clean_start(p.text)
+        if (p.heading or p.text) and not (not p.level and is_date_line(p.text)):
+            cleaned.append(p)
+    if cleaned and not cleaned[0].level and looks_like_recipient(cleaned[0].text):
+        cleaned[0].text = cleaned[0].text.rstrip("：:，,、") + "。"
+    return cleaned
+
+
+def _clean_start(text: str) -> str:
+    while True:
+        mark = read_heading(text)
+        if mark is not None:
+            text = mark.rest.lstrip(" \u3000")
+        elif _ATTACHMENT_START.match(text) or (text and text[0] in _STRAY_START):
+            text = _ATTACHMENT_START.sub("", text, count=1).lstrip(_STRAY_START)
+        else:
+            return text
 
 
 def _without_jumps(body: list[Paragraph]) -> list[Paragraph]:
@@ -148,8 +184,9 @@ def _heading(level: int, rest: str) -> list[Paragraph]:
     sentence is no heading phrase: it follows the bare number.
     """
     first, stop, after = rest.partition("。")
-    if stop and after.strip() and len(first) <= MAX_HEADING_CHARS:
-        phrase, text = first.rstrip("：:，,；;"), after.strip()
+    phrase = first.rstrip("：:，,；;")
+    if stop and phrase and after.strip() and len(first) <= MAX_HEADING_CHARS:
+        text = after.strip()
         if level == 1:
             return [Paragraph(1, phrase, ""), Paragraph(0, "", _sentence(text))]
         return [Paragraph(level, phrase + "。", _sentence(text))]
