@@ -38,13 +38,13 @@ class Step:
 class LifeEvent:
     key: str
     label: str
-    triggers: tuple[str, ...]
+    triggers: tuple[re.Pattern[str], ...]  # words or patterns that signal the event in a question
     steps: tuple[Step, ...]
     ask: str  # where to ask about this event when the catalogue falls short
 
     def trigger_score(self, question: str) -> int:
-        """Characters of the question covered by this event's trigger words (0: not this event)."""
-        return sum(len(t) for t in self.triggers if t in question)
+        """Characters of the question covered by this event's triggers (0: not this event)."""
+        return sum(len(m.group()) for t in self.triggers if (m := t.search(question)))
 
     def steps_for(self, question: str) -> list[Step]:
         """The steps a question needs: unconditional ones, conditional ones it mentions, and every step of
@@ -99,7 +99,8 @@ def _event(data: dict[str, Any]) -> LifeEvent:
     )
     if not steps or not data["triggers"]:
         raise KeyError(f"event {data.get('key')!r} needs 'triggers' and 'steps'")
-    return LifeEvent(data["key"], data["label"], tuple(data["triggers"]), steps, data["ask"])
+    triggers = tuple(re.compile(t) for t in data["triggers"])
+    return LifeEvent(data["key"], data["label"], triggers, steps, data["ask"])
 
 
 @lru_cache(maxsize=1)
