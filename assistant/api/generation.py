@@ -1,19 +1,19 @@
-"""Running the answer service for HTTP callers: in its own thread, holding the turn at the model, stoppable.
+"""Running a generation (an answer, a draft) for a caller: in its own thread, holding the turn at the model, stoppable.
 
-``AnswerService.stream`` is a blocking generator. An ``AnswerRun`` drives it in one worker thread
-(so the event loop keeps serving, and the generator is only ever touched by that thread) and hands
-its events to the event loop. When the client goes away the run is stopped: the thread closes the
-answer generator after the piece in progress, which stops the model, and only then gives the turn
-at the model (the ``GenerationLease``) back.
+``AnswerService.stream`` and ``DraftService.stream`` are blocking generators. A ``GenerationRun`` drives
+one in one worker thread (so the event loop keeps serving, and the generator is only ever touched by
+that thread) and hands its events to the event loop. When the client goes away the run is stopped:
+the thread closes the generator after the piece in progress, which stops the model, and only then
+gives the turn at the model (the ``GenerationLease``) back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import closing, suppress
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request
 from starlette.responses import StreamingResponse
@@ -25,6 +25,7 @@ from assistant.api.limits import GenerationLease
 from assistant.retrieval.store import SearchFilter
 
 History = list[dict[str, str]]
+E = TypeVar("E")
 _END = object()
 
 
@@ -33,26 +34,24 @@ class _Failure:
         self.error = error
 
 
-class AnswerRun:
-    """One answer generated in its own thread; the lease is released when that thread is done."""
+class GenerationRun(Generic[E]):
+    """The events of ``produce()`` generated in their own thread; the lease is released when that thread is done."""
 
-    def __init__(
-        self, state: ServiceState, question: str, history: History, flt: SearchFilter, lease: GenerationLease
-    ) -> None:
+    def __init__(self, state: ServiceState, produce: Callable[[], Iterator[E]], lease: GenerationLease) -> None:
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._stop = threading.Event()
         self._state = state
         self._lease = lease
-        thread = threading.Thread(target=self._pump, args=(question, history, flt), name="answer", daemon=True)
+        thread = threading.Thread(target=self._pump, args=(produce,), name="generation", daemon=True)
         thread.start()
 
     def stop(self) -> None:
         """Ask the thread to stop after the piece in progress (idempotent)."""
         self._stop.set()
 
-    async def events(self) -> AsyncIterator[AnswerEvent]:
-        """The answer's events as they come; leaving the iteration early stops the run."""
+    async def events(self) -> AsyncIterator[E]:
+        """The events as they come; leaving the iteration early stops the run."""
         try:
             while (item := await self._queue.get()) is not _END:
                 if isinstance(item, _Failure):
@@ -61,12 +60,12 @@ class AnswerRun:
         finally:
             self.stop()
 
-    def _pump(self, question: str, history: History, flt: SearchFilter) -> None:
+    def _pump(self, produce: Callable[[], Iterator[E]]) -> None:
         try:
-            events = self._state.components.answerer.stream(question, history=history or None, flt=flt)
-            with closing(events):
+            events = produce()
+            with closing(events):  # type: ignore[type-var]  # a generator
                 for event in events:
-                    if event.type == "token":
+                    if getattr(event, "type", None) == "token":
                         self._state.metrics.tokens.inc()
                     if self._stop.is_set():
                         return
@@ -82,10 +81,20 @@ class AnswerRun:
             self._loop.call_soon_threadsafe(callback, *args)
 
 
-async def start_answer(state: ServiceState, question: str, history: History, flt: SearchFilter) -> AnswerRun:
-    """Wait for a turn at the model (429 when the queue is full or the wait too long), then start answering."""
+AnswerRun = GenerationRun[AnswerEvent]
+
+
+async def start_generation(state: ServiceState, produce: Callable[[], Iterator[E]]) -> GenerationRun[E]:
+    """Wait for a turn at the model (429 when the queue is full or the wait too long), then start ``produce()``."""
     lease = await state.generation.acquire()
-    return AnswerRun(state, question, history, flt, lease)
+    return GenerationRun(state, produce, lease)
+
+
+async def start_answer(state: ServiceState, question: str, history: History, flt: SearchFilter) -> AnswerRun:
+    """Start answering once it is the question's turn at the model."""
+    return await start_generation(
+        state, lambda: state.components.answerer.stream(question, history=history or None, flt=flt)
+    )
 
 
 async def complete_answer(request: Request, run: AnswerRun) -> Answer | None:

@@ -6,13 +6,15 @@ font is fetched), Gradio's analytics are off, and nothing points at another host
 
 from __future__ import annotations
 
+from html import escape
+
 import gradio as gr
 from fastapi import FastAPI
 
 from assistant.api.auth import Caller
 from assistant.api.deps import ServiceState
 from assistant.config import set_offline_switches
-from assistant.ui import chat, documents
+from assistant.ui import chat, documents, drafting
 from assistant.ui.messages import explain
 from assistant.ui.screen import Screen
 from assistant.ui.session import describe, initial_caller, may, sign_in
@@ -43,10 +45,11 @@ def build_ui(service: ServiceState) -> gr.Blocks:
         with gr.Group(visible=not local, elem_id="sign-in") as sign_in_box:
             key = gr.Textbox(label="访问密钥", type="password", placeholder="请输入管理员发放的访问密钥", elem_id="key")
             enter = gr.Button("登录", variant="primary", elem_id="enter")
-            refused = gr.Markdown(elem_id="sign-in-message")
+            refused = gr.HTML(elem_id="sign-in-message")
         with gr.Tabs(elem_id="screens"):
             screens: list[Screen] = [
                 chat.build(service, caller, visible=may(start, "public")),
+                drafting.build(service, caller, visible=may(start, "staff")),
                 documents.build(service, caller, visible=may(start, "admin")),
             ]
 
@@ -54,7 +57,7 @@ def build_ui(service: ServiceState) -> gr.Blocks:
             try:
                 return sign_in(service.keys, text), "", ""
             except Exception as exc:
-                return None, explain(exc), ""
+                return None, f'<p class="error">{escape(explain(exc, detail=False))}</p>', ""
 
         def arrange(person: Caller | None) -> list[object]:
             signed = person is not None and not local

@@ -2,6 +2,7 @@
 
 It calls the answer service the way ``POST /v1/ask`` does (``start_answer``): one generation at a
 time through the service's queue, stopped when the person leaves or starts a new conversation.
+A question that names a goal the service catalogue covers ("一件事") first gets the guide card.
 Follow-up questions carry the last turns of the conversation, which the service uses to rewrite
 them into standalone questions before it searches.
 """
@@ -14,6 +15,7 @@ from html import escape
 from typing import Any
 
 import gradio as gr
+from starlette.concurrency import run_in_threadpool
 
 from assistant.answer.service import LABEL_LINE
 from assistant.answer.types import Answer
@@ -22,6 +24,7 @@ from assistant.api.deps import ServiceState
 from assistant.api.generation import start_answer
 from assistant.retrieval.store import SearchFilter
 from assistant.ui.examples import example_questions
+from assistant.ui.guide_card import guide_card
 from assistant.ui.messages import explain
 from assistant.ui.render import answer_markdown, draft_markdown
 from assistant.ui.screen import Refresh, Screen
@@ -88,6 +91,10 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
         try:
             reader = require(who, "public")
             service.rate_limiter.check(reader.key_id)
+            card = await run_in_threadpool(guide_card, service.components, text, reader.access)
+            if card:  # a goal ("一件事"): its guide first, the answer below
+                messages.insert(len(messages) - 1, {"role": "assistant", "content": card})
+                yield "", messages, past
             run = await start_answer(service, text, past, SearchFilter(access=reader.access))
             draft, passages = "", 0
             async with aclosing(run.events()) as events:  # type: ignore[type-var]
@@ -105,7 +112,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                     messages[-1] = {"role": "assistant", "content": draft_markdown(draft, passages)}
                     yield "", messages, past
         except Exception as exc:  # shown to the person in plain words; explain() logs what is unexpected
-            messages[-1] = {"role": "assistant", "content": error_html(explain(exc))}
+            messages[-1] = {"role": "assistant", "content": error_html(explain(exc, detail=False))}
             yield "", messages, past
 
     def refresh_examples(who: Caller | None) -> gr.Dataset:

@@ -55,7 +55,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                 max_height=420,
                 elem_id="documents-table",
             )
-            with gr.Row(equal_height=True):
+            with gr.Row():
                 pick = gr.Dropdown(label="要删除的文档", choices=[], value=None, scale=4, elem_id="delete-pick")
                 delete = gr.Button("删除", variant="stop", scale=1, min_width=72, elem_id="delete")
             deleted = gr.HTML(elem_id="delete-result")

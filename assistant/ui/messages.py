@@ -1,8 +1,9 @@
 """What the screens tell a person when something goes wrong: plain Chinese, never a stack trace.
 
 The product's errors carry a one-line English message fit for operators and API clients. A person
-at the web page first reads what happened and what to do in Chinese; the original message follows
-as the detail (it names the file, the limit or the field), because it is what an operator asks for.
+at the web page reads what happened and what to do in Chinese; on the staff and admin screens the
+original message follows as the detail (it names the file, the limit or the field an operator asks
+about), on the public ones it does not.
 Anything unexpected is logged with its traceback and shown only as a generic sentence.
 """
 
@@ -37,11 +38,11 @@ _SENTENCES: tuple[tuple[type[Exception], str], ...] = (
 GENERIC = "系统出现了意外错误，请稍后再试；如果问题持续存在，请联系管理员。"
 
 
-def explain(exc: BaseException) -> str:
-    """One short paragraph for a person: the Chinese sentence, then the product's own detail if any."""
+def explain(exc: BaseException, detail: bool = True) -> str:
+    """One short paragraph for a person: the Chinese sentence, then (for staff screens) the product's own detail."""
     if not isinstance(exc, AssistantError):
         log.error("unexpected error in the web interface", exc_info=exc)
         return GENERIC
     sentence = next((s for kind, s in _SENTENCES if isinstance(exc, kind)), "操作未能完成。")
-    detail = str(exc).strip()
-    return f"{sentence}（详情：{detail}）" if detail else sentence
+    said = str(exc).strip()
+    return f"{sentence}（详情：{said}）" if detail and said else sentence

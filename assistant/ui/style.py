@@ -24,10 +24,20 @@ details.citation summary { cursor: pointer; font-weight: 600; }
 .score { font-weight: normal; font-size: 0.85em; color: var(--body-text-color-subdued); }
 .verdict { font-weight: 600; }
 
+.guide { border: 1px solid var(--color-accent); border-radius: 8px; padding: 8px 12px; }
+.guide-title { font-weight: 700; margin-bottom: 0.3em; }
+.guide-steps { margin: 0.3em 0 0.3em 1.2em; padding: 0; }
+
+.paper { white-space: pre-wrap; background: #fff; color: #111; border: 1px solid var(--border-color-primary);
+  border-radius: 4px; padding: 16px 20px; min-height: 240px; line-height: 1.9;
+  font-family: FangSong, STFangsong, "FangSong_GB2312", "Noto Serif CJK SC", serif; }
+ul.findings { margin: 0.3em 0 0.6em 1.2em; }
+
 table.outcomes { width: 100%; border-collapse: collapse; margin-top: 0.5em; font-size: 0.9em; }
 table.outcomes th, table.outcomes td { border: 1px solid var(--border-color-primary); padding: 4px 6px;
   text-align: left; }
 table.outcomes tr.failed td { color: #b91c1c; }
+#delete { align-self: flex-end; max-height: 44px; }
 .hint { font-size: 0.85em; color: var(--body-text-color-subdued); }
 
 @media (max-width: 640px) {
