@@ -135,6 +135,26 @@ def test_a_sentence_cut_off_by_the_token_limit_and_a_dangling_heading_are_droppe
     ]
 
 
+def test_looping_clauses_empty_sections_and_a_cut_off_item_are_removed() -> None:
+    # What the 0.5B model wrote for a 通知 (greedy decoding, cut at the token limit).
+    loop = "确保各市州能够迅速掌握和应用人工智能技术，推动人工智能在各个行业的应用。"
+    raw = (
+        f"根据《{BASIS}》，现将有关事项通知如下：\n\n一、工作目标\n\n"
+        f"1. 各市州梳理本地区人工智能示范应用场景，{loop}\n"
+        f"2. 2026年7月31日前报送省科技厅，{loop}\n\n"
+        f"二、主要任务\n\n三、工作要求\n\n1. 2026年7月31日前报送省科技厅，{loop[:20]}"
+    )
+    draft = drafted("通知", raw)
+    assert body_lines(draft) == [
+        f"根据《{BASIS}》，现将有关事项通知如下：",
+        "一、工作目标",
+        f"（一）各市州梳理本地区人工智能示范应用场景，{loop}",
+        "（二）2026年7月31日前报送省科技厅。",
+        "特此通知。",
+    ]
+    assert findings_of(draft) == []
+
+
 def test_a_model_that_writes_nothing_usable_leaves_the_points_for_the_drafter() -> None:
     draft = drafted("通知", "```python\nprint('hello')\n```")
     assert body_lines(draft)[:2] == [f"根据《{BASIS}》有关要求，梳理人工智能应用场景。", "7月31日前报送。"]

@@ -26,6 +26,8 @@ from assistant.drafting.numbering import read_heading
 
 # A heading phrase is short; a longer first sentence is body text under a bare number.
 MAX_HEADING_CHARS = 30
+# A clause this long that repeats an earlier one is a loop of the model, not emphasis.
+MIN_REPEATED_CLAUSE = 8
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _MARKDOWN = re.compile(r"^(?:#{1,6}\s*|>\s*|[-*+•·]\s+)")
 _EMPHASIS = re.compile(r"\*\*|__|`")
@@ -63,10 +65,10 @@ class Repaired:
 def repair_body(raw: str, spec: DocType, ctx: Context) -> Repaired:
     """The body of a ``spec`` document from the model's ``raw`` text; the closing formula is not included."""
     out = Repaired([])
-    lines = _clean_lines(raw, ctx, out)
+    lines = _clean_lines(_cut_unfinished(raw, out), ctx, out)
     body = _dedupe(_parse(lines, out), out)
     body = _trim_end(body, out)
-    body = _apply_request_rule(body, spec, out)
+    body = _drop_empty_sections(_apply_request_rule(body, spec, out), out)
     if not any(len(paragraph_text(p)) >= 10 for p in body):
         out.repairs.append("模型没有写出可用的正文，正文暂按要点列出，请起草人补充")
         body = [Paragraph(0, "", _sentence(point)) for point in ctx.points]
@@ -111,6 +113,15 @@ def _without_jumps(body: list[Paragraph]) -> list[Paragraph]:
             p.level = min(p.level, depth + 1)
             depth = p.level
     return body
+
+
+def _cut_unfinished(raw: str, out: Repaired) -> str:
+    """The text up to the end of its last finished sentence or line: the token limit cuts mid-sentence."""
+    text = raw.rstrip()
+    if not text or text[-1] in _END:
+        return text
+    out.repairs.append("删去了末尾未写完的句子")
+    return text[: max(text.rfind(ch) for ch in "。！？；：\n") + 1]
 
 
 def _clean_lines(raw: str, ctx: Context, out: Repaired) -> list[str]:
@@ -205,13 +216,16 @@ def _dedupe(body: list[Paragraph], out: Repaired) -> list[Paragraph]:
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
     kept, removed = [], 0
+    seen_clauses: set[str] = set()
     for p in body:
         if p.text:
             sentences = [s for s in (m.group(0) for m in SENTENCE.finditer(p.text)) if s.strip()]
             fresh = [s for s in sentences if s not in seen_sentences or len(s) < 6]
             removed += len(sentences) - len(fresh)
             seen_sentences.update(fresh)
-            p = Paragraph(p.level, p.heading, "".join(fresh))
+            kept_clauses = [_fresh_clauses(s, seen_clauses) for s in fresh]
+            removed += sum(1 for s, k in zip(fresh, kept_clauses, strict=True) if s != k)
+            p = Paragraph(p.level, p.heading, "".join(kept_clauses))
             if not p.text and not p.heading:
                 continue
         key = paragraph_text(p)
@@ -222,6 +236,35 @@ def _dedupe(body: list[Paragraph], out: Repaired) -> list[Paragraph]:
         kept.append(p)
     if removed:
         out.repairs.append(f"删去重复的句子或段落{removed}处")
+    return kept
+
+
+def _fresh_clauses(sentence: str, seen: set[str]) -> str:
+    """``sentence`` without the clauses (of 8 characters or more) an earlier sentence already had."""
+    clauses = re.findall(r"[^，；]+[，；]?", sentence)
+    kept = []
+    for clause in clauses:
+        key = clause.rstrip("，；。！？")
+        if len(key) >= MIN_REPEATED_CLAUSE and key in seen and kept:
+            continue
+        seen.add(key)
+        kept.append(clause)
+    text = "".join(kept)
+    if text != sentence and text[-1:] in ("，", "；"):
+        text = text[:-1] + sentence[-1] if sentence[-1] in "。！？" else text[:-1] + "。"
+    return text
+
+
+def _drop_empty_sections(body: list[Paragraph], out: Repaired) -> list[Paragraph]:
+    """Without first-level headings that nothing follows before the next one (a section the model left empty)."""
+    kept = []
+    for i, p in enumerate(body):
+        following = body[i + 1] if i + 1 < len(body) else None
+        empty = p.level == 1 and not p.text and (following is None or following.level == 1)
+        if empty:
+            out.repairs.append(f"删去了没有内容的标题“{p.heading}”")
+        else:
+            kept.append(p)
     return kept
 
 
