@@ -250,7 +250,9 @@ def _foot(body: _Body, draft: Draft) -> None:
         rows.append((f"{printer}\t{printed}", True))
     if not rows:
         return
+    body.blank(1)
     width = Mm(BLOCK_WIDTH_MM)
+    char = Pt(SIZE_4.pt - CONDENSE_TWENTIETHS / 20)  # one 4号 character: the 版记's indents
     table = body.document.add_table(rows=len(rows), cols=1)
     table.autofit = False
     tbl_pr = table._tbl.tblPr
@@ -266,10 +268,13 @@ def _foot(body: _Body, draft: Draft) -> None:
         cell.width = width
         paragraph = cell.paragraphs[0]
         fmt = paragraph.paragraph_format
-        fmt.left_indent = Pt(CHAR_PITCH_PT)
-        fmt.right_indent = Pt(CHAR_PITCH_PT)
+        fmt.right_indent = char
         if printed_line:
-            fmt.tab_stops.add_tab_stop(width - Pt(CHAR_PITCH_PT), WD_TAB_ALIGNMENT.RIGHT)
+            fmt.left_indent = char
+            fmt.tab_stops.add_tab_stop(width - char, WD_TAB_ALIGNMENT.RIGHT)
+        else:  # a wrapped 抄送 line continues under the first name, after "抄送："
+            fmt.left_indent = Pt(4 * char.pt)
+            fmt.first_line_indent = Pt(-3 * char.pt)
         set_font(paragraph.add_run(text), FANGSONG, SIZE_4)
         top = THICK_RULE if n == 0 else THIN_RULE
         bottom = THICK_RULE if n == len(rows) - 1 else THIN_RULE
