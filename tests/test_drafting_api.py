@@ -191,3 +191,14 @@ def test_unknown_drafts_are_404(draft_server: LiveServer, api_keys: ApiKeys) -> 
     assert error_of(client.get("/v1/drafts/" + "0" * 32 + ".docx"))["code"] == "not_found"
     assert client.get("/v1/drafts/..%2F..%2Fetc%2Fpasswd.docx").status_code == 404
     assert client.get("/v1/drafts/not-an-id").status_code == 404
+
+
+def test_the_drafting_routes_are_documented(draft_server: LiveServer) -> None:
+    schema = draft_server.client().get("/openapi.json").json()
+    paths = schema["paths"]
+    assert {"/v1/drafts", "/v1/drafts/{draft_id}.docx", "/v1/drafts/{draft_id}", "/v1/drafts/check"} <= set(paths)
+    assert "text/event-stream" in paths["/v1/drafts"]["post"]["responses"]["200"]["content"]
+    assert {"application/json", "multipart/form-data"} <= set(
+        paths["/v1/drafts/check"]["post"]["requestBody"]["content"]
+    )
+    assert "HTTPValidationError" not in schema["components"]["schemas"]

@@ -234,7 +234,11 @@ PIECES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("doc_type", ["通知", "请示", "报告", "函", "意见", "批复", "通报", "纪要"])
+@pytest.mark.parametrize(
+    "doc_type",
+    ["通知", "请示", "报告", "函", "意见", "批复", "通报", "纪要"],
+    ids=["notice", "request", "report", "letter", "opinion", "reply", "bulletin", "minutes"],
+)
 def test_whatever_the_model_writes_the_assembled_draft_passes_the_checker(doc_type: str) -> None:
     rng = random.Random(doc_type)
     for _ in range(150):

@@ -5,26 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
 
 from assistant.api.auth import Caller
 from assistant.api.deps import State, role
 from assistant.api.errors import InvalidRequest, NotFound, PayloadTooLarge, error_body_for, error_responses
-from assistant.api.generation import sse
-from assistant.api.limits import GenerationLease
+from assistant.api.generation import AnswerStreamResponse, sse, start_generation
 from assistant.drafting.check import check_document, check_text
 from assistant.drafting.doctypes import TEMPLATE_NAMES
 from assistant.drafting.service import DraftEvent, DraftRequest
-from assistant.drafting.store import DraftNotFound, DraftStore, SavedDraft
+from assistant.drafting.store import DraftNotFound, DraftStore
 from assistant.retrieval.store import SearchFilter
 
 log = logging.getLogger(__name__)
@@ -152,57 +150,32 @@ async def create_draft(body: DraftBody, caller: StaffCaller, state: State) -> An
     flt = SearchFilter(access=caller.access)
     events = state.components.drafter.stream(request, flt)  # checks the request now: 422 before queueing
     log.info("draft by %s: %s %s", caller.name, request.doc_type, request.subject)
-    lease = await state.generation.acquire()
+    run = await start_generation(state, lambda: events)
     store = _store(state)
     if body.stream:
-        return _DraftStream(_server_sent_events(events, store), lease)
-    try:
-        saved = await run_in_threadpool(_finish, events, store)
-    finally:
-        lease.release()
-    return saved.as_dict()
-
-
-def _finish(events: Iterator[DraftEvent], store: DraftStore) -> SavedDraft:
+        return AnswerStreamResponse(_server_sent_events(run.events(), store), run)
     draft = None
-    for event in events:
+    async for event in run.events():
         if event.type == "done":
             draft = event.draft
     assert draft is not None, "the draft service ends every stream with a done event"
-    return store.save(draft)
+    return (await run_in_threadpool(store.save, draft)).as_dict()
 
 
-async def _server_sent_events(events: Iterator[DraftEvent], store: DraftStore) -> AsyncIterator[str]:
-    try:
-        async for event in iterate_in_threadpool(events):
-            if event.type == "citations":
-                data: dict[str, Any] = {"citations": [vars(c) for c in event.citations or []]}
-            elif event.type == "token":
-                data = {"token": event.token}
-            else:
-                assert event.draft is not None
-                data = (await run_in_threadpool(store.save, event.draft)).as_dict()
-            yield sse(event.type, json.dumps(data, ensure_ascii=False))
-    except Exception as exc:  # the status line is gone: report the failure as the last event
-        yield sse("error", json.dumps(error_body_for(exc), ensure_ascii=False))
-    finally:
-        events.close()  # type: ignore[attr-defined]  # a generator: stops the model
-
-
-class _DraftStream(StreamingResponse):
-    """A streamed draft that gives the model back however the response ends (even before the first byte)."""
-
-    def __init__(self, content: AsyncIterator[str], lease: GenerationLease) -> None:
-        super().__init__(
-            content, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-        )
-        self._lease = lease
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+async def _server_sent_events(events: AsyncIterator[DraftEvent], store: DraftStore) -> AsyncIterator[str]:
+    async with aclosing(events):  # type: ignore[type-var]
         try:
-            await super().__call__(scope, receive, send)
-        finally:
-            self._lease.release()
+            async for event in events:
+                if event.type == "citations":
+                    data: dict[str, Any] = {"citations": [vars(c) for c in event.citations or []]}
+                elif event.type == "token":
+                    data = {"token": event.token}
+                else:
+                    assert event.draft is not None
+                    data = (await run_in_threadpool(store.save, event.draft)).as_dict()
+                yield sse(event.type, json.dumps(data, ensure_ascii=False))
+        except Exception as exc:  # the status line is gone: report the failure as the last event
+            yield sse("error", json.dumps(error_body_for(exc), ensure_ascii=False))
 
 
 @router.get(
@@ -210,7 +183,7 @@ class _DraftStream(StreamingResponse):
     response_class=FileResponse,
     responses={
         200: {"content": {DOCX_MEDIA_TYPE: {}}, "description": "The draft as .docx."},
-        **error_responses(401, 403, 404, 429),
+        **error_responses(401, 403, 404, 422, 429),
     },
     summary="Download a draft as .docx (staff)",
 )
@@ -226,7 +199,7 @@ def draft_docx(draft_id: str, caller: StaffCaller, state: State) -> FileResponse
 @router.get(
     "/v1/drafts/{draft_id}",
     response_model=DraftResponse,
-    responses=error_responses(401, 403, 404, 429),
+    responses=error_responses(401, 403, 404, 422, 429),
     summary="Get a stored draft (staff)",
 )
 def get_draft(draft_id: str, caller: StaffCaller, state: State) -> dict[str, Any]:
