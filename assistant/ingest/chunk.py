@@ -52,8 +52,10 @@ def chunk_document(parsed: ParsedDocument, size: int, overlap: int) -> list[Chun
 
 def chunk_records(records: Sequence[Record], size: int, overlap: int) -> list[Chunk]:
     """One chunk per record; a record longer than ``size`` is split and every piece keeps its first
-    line (the 事项名称 line of a service item, the title of a generic record) at the top. Every piece
-    is indexed with the record's search note (outside ``size``: the note is never shown)."""
+    line (the 事项名称 line of a service item, the title of a generic record) at the top. The first
+    piece is indexed with the record's search note (outside ``size``: the note is never shown); the
+    others are indexed as they read, so that the piece holding, say, the materials still outranks its
+    siblings for a question about them."""
     _check(size, overlap)
     chunks: list[Chunk] = []
     for record in records:
@@ -66,14 +68,16 @@ def chunk_records(records: Sequence[Record], size: int, overlap: int) -> list[Ch
         else:
             top = _shorten(first, int(size * _MAX_HEADING_SHARE))
             pieces = [_join(top, piece) for piece in _split(rest, size - len(top) - 1, overlap)]
-        for piece in pieces:
+        for number, piece in enumerate(pieces):
+            noted = number == 0 and bool(record.search_note)
             chunks.append(
                 Chunk(
                     text=piece,
                     heading_path=(record.title,),
                     index=len(chunks),
-                    metadata=dict(metadata),
-                    search_text=with_note(piece, record.search_note),
+                    # The note travels as metadata too: relevance checks can see what made the piece match.
+                    metadata={**metadata, "search_note": record.search_note} if noted else dict(metadata),
+                    search_text=with_note(piece, record.search_note) if noted else "",
                 )
             )
     return chunks

@@ -32,6 +32,7 @@ _OTHER_NAME_KEYS = ("matter_daily", "matter_short", "TASK_NAME", "parentCatalogN
 _WORD_SPLIT = re.compile(r"[、，,;；\s]+")
 _PERSON = "自然人"
 _GENERIC_THEMES = {"其他"}
+_PROGRESS = "进度"
 
 
 class BadAliasList(AssistantError):
@@ -88,7 +89,7 @@ def search_note(row: Mapping[str, Any], aliases: AliasList | None = None) -> str
     """The plain-words note of a catalogue row ("" when there is nothing to add)."""
     name = _text(row.get("matter_name")) or ""
     lines = []
-    plain = (aliases or default_aliases()).words_for(name)
+    plain = (aliases or default_aliases()).words_for(_action_part(name))
     if plain:
         lines.append("通俗说法：" + "、".join(plain))
     others = [n for n in _other_names(row) if n != name]
@@ -101,6 +102,17 @@ def search_note(row: Mapping[str, Any], aliases: AliasList | None = None) -> str
     if themes:
         lines.append("主题：" + "、".join(themes))
     return "\n".join(lines)
+
+
+def _action_part(name: str) -> str:
+    """The part of a name the plain words are looked up for.
+
+    An item that only tracks another's progress ("办理往来港澳通行证个人游签注进度查询") takes the
+    words of tracking alone: the plain words of its object ("去香港自由行") belong to the item that
+    does the thing, and would otherwise pull the progress query above it.
+    """
+    at = name.find(_PROGRESS)
+    return name[at:] if at > 0 else name
 
 
 def _other_names(row: Mapping[str, Any]) -> list[str]:
