@@ -13,8 +13,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-_NUMBERING = re.compile(r"^\s*(?:[（(]?\d{1,3}[)）.、．]|[一二三四五六七八九十]+[、.．])\s*")
-_EDGE_PUNCTUATION = "。；;，,、.：: "
+_NUMBERING = re.compile(r"^\s*(?:[（(]?[0-9０-９]{1,3}[)）.、．]|[一二三四五六七八九十]+[、.．])\s*")
+_EDGE_PUNCTUATION = "。；;，,、.：: \u3000"
 _SPACE = re.compile(r"\s+")
 
 
@@ -28,13 +28,13 @@ class MaterialLine:
 
 
 def clean_material(text: str) -> str:
-    """The material as shown: numbering and surrounding punctuation removed, width normalised."""
-    text = unicodedata.normalize("NFKC", text).strip()
-    return _NUMBERING.sub("", text).strip(_EDGE_PUNCTUATION)
+    """The material as shown: the catalogue's wording, without numbering and surrounding punctuation."""
+    return _NUMBERING.sub("", text.strip()).strip(_EDGE_PUNCTUATION)
 
 
 def material_key(text: str) -> str:
-    return _SPACE.sub("", clean_material(text))
+    """What two lines must share to be one document: the cleaned text, width normalised, without spaces."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", clean_material(text)))
 
 
 def merge_materials(per_item: Iterable[tuple[int, list[str]]]) -> list[MaterialLine]:

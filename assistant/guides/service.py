@@ -8,8 +8,9 @@ when no ingested item matches it.
 1. A question that names a known life event (``events.py``) gets that event's steps; each step lists
    the catalogue items its patterns match (one per name: the first ingested; records of the same
    name elsewhere are listed as ``also_at``).
-2. Any other question is searched; the found service items whose name or plain words share a topic
-   word with the question become the steps, best first.
+2. Any other question is searched; among the found service items, those whose name or indexed plain
+   words contain the most of the question's whole topic words become the steps, best first (at most
+   ``MAX_SEARCHED_ITEMS``); an item meeting none of them never counts.
 3. Nothing found: an honest "not found" that says where to ask.
 """
 
@@ -25,7 +26,6 @@ from assistant.errors import AssistantError
 from assistant.guides.catalogue import Catalogue, CatalogueItem
 from assistant.guides.events import EventTable, LifeEvent, Step, default_events
 from assistant.guides.materials import MaterialLine, merge_materials
-from assistant.ingest.item_profile import default_aliases
 from assistant.retrieval.search import Searcher
 from assistant.retrieval.store import SearchFilter
 
@@ -169,19 +169,20 @@ class GuideService:
         ask = event.ask if event else self.events.default_ask
         response = self.searcher.search(question, top_k=SEARCH_DEPTH, flt=SearchFilter(access=access))
         topics = self._topic_words(question)
-        names: list[str] = []
-        if response.evidence:
-            for r in response.results:
-                if r.title not in names and _about(r.title, topics):
-                    names.append(r.title)
-        groups = [g for g in _by_name([i for i in items if i.name in names]) if g]
-        groups.sort(key=lambda g: names.index(g[0].name))
+        by_name = {g[0].name: g for g in _by_name(items)}
+        names = [n for n in dict.fromkeys(r.title for r in response.results) if n in by_name]
+        met = {n: _topics_met(by_name[n][0], topics) for n in names}
+        best = max(met.values(), default=0)
+        groups = [by_name[n] for n in names if best and met[n] == best]  # the items meeting most of the question
         steps = [(g[0].name, [g]) for g in groups[:MAX_SEARCHED_ITEMS]]
         return _assemble(question, f"与“{question}”有关的办事事项", None, ask, steps)
 
     def _topic_words(self, question: str) -> list[str]:
+        """The question's content words, whole: a piece of a longer word ("房产" of "房产证") is dropped, so
+        an item must meet what was asked, not a fragment of it."""
         words = self.searcher.sparse.tokens(_PUNCTUATION.sub(" ", question))
-        return [w for w in dict.fromkeys(words) if len(w) >= 2 and w not in _NON_TOPIC]
+        content = [w for w in dict.fromkeys(words) if len(w) >= 2 and w not in _NON_TOPIC]
+        return [w for w in content if not any(w != other and w in other for other in content)]
 
 
 def checked_question(question: str) -> str:
@@ -194,12 +195,10 @@ def checked_question(question: str) -> str:
     return question.strip()
 
 
-def _about(name: str, topics: list[str]) -> bool:
-    """Whether an item shares a topic word with the question, in its name or its maintained plain words."""
-    if not topics:
-        return False
-    text = name + "".join(default_aliases().words_for(name))
-    return any(t in text for t in topics)
+def _topics_met(item: CatalogueItem, topics: list[str]) -> int:
+    """How many of the question's topic words an item's name or indexed plain words contain."""
+    text = item.name + str(item.fields.get("search_note") or "")
+    return sum(1 for t in topics if t in text)
 
 
 def _by_name(items: list[CatalogueItem]) -> list[list[CatalogueItem]]:
