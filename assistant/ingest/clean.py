@@ -70,10 +70,18 @@ _MIN_LINES = 5
 _WIDTH_RANGE = (30, 200)  # display columns (a Chinese character is two)
 
 
+def normalise_characters(text: str) -> str:
+    """Invisible characters out, full-width letters, digits and symbols to ASCII, odd spaces to plain ones.
+
+    Chinese punctuation (，。？) stays. Queries get the same treatment (retrieval/query.py), so both
+    sides of a search spell "ＣＰＡ" and "CPA" alike.
+    """
+    return _ODD_SPACES.sub(" ", _INVISIBLE.sub("", text).translate(_FULL_WIDTH))
+
+
 def clean_text(text: str) -> str:
     """The text as clean paragraphs, one per line (see the module docstring for what is repaired)."""
-    text = _INVISIBLE.sub("", text).translate(_FULL_WIDTH)
-    text = _ODD_SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = normalise_characters(text.replace("\r\n", "\n").replace("\r", "\n"))
     paginated = "\f" in text
     lines = [_fix_spacing(line.strip()) for line in text.replace("\f", "\n").split("\n")]
     lines = [line for line in lines if line]

@@ -97,8 +97,10 @@ def term_overlap(terms: Sequence[str], passages: Sequence[str], alternatives: di
     for term in kept:
         weight = term_weight(term)
         total += weight
-        options = [term.lower(), *(a.lower() for a in alternatives.get(term, []))]
-        found += weight * max(_found_share(option, haystack) for option in options)
+        # A synonym counts only whole: partial credit through it would let a generic pair ("登记" of
+        # 居住登记) vouch for a term the passages never mention.
+        whole_synonym = any(a.lower() in haystack for a in alternatives.get(term, []))
+        found += weight * (1.0 if whole_synonym else _found_share(term.lower(), haystack))
     return found / total if total else 0.0
 
 

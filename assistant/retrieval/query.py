@@ -1,7 +1,7 @@
 """Query handling for Chinese government language, before a query reaches the store.
 
-Normalisation makes full-width letters, digits and spaces half-width and collapses whitespace, so
-"ＣＰＡ　考试" and "CPA 考试" search alike (the same happens to passages at ingest, in clean.py).
+Normalisation makes full-width letters, digits and spaces half-width (Chinese punctuation stays) and
+collapses whitespace, so "ＣＰＡ　考试" and "CPA 考试" search alike; passages get the same at ingest.
 Synonym expansion adds the other members of a domain group (医保 → 医疗保险 ...) to the keyword
 side only: dense embeddings already place such paraphrases close together, while BM25 cannot
 match a word that is not literally in the passage.
@@ -10,18 +10,19 @@ match a word that is not literally in the passage.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from assistant.ingest.clean import normalise_characters
+
 _SPACES = re.compile(r"\s+")
 
 
 def normalise_query(text: str) -> str:
-    """NFKC (full-width to half-width), whitespace collapsed, ends trimmed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    """Characters normalised as passages are at ingest, whitespace collapsed, ends trimmed."""
+    return _SPACES.sub(" ", normalise_characters(text)).strip()
 
 
 @dataclass(frozen=True)
