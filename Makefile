@@ -40,8 +40,6 @@ test: install-test
 	$(BIN)/assistant models provision --only qwen2.5-coder-0.5b-instruct
 	# The UI tests drive Debian's chromium (never a browser download).
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
-	# The UI tests drive Debian's chromium (never a browser download).
-	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/ruff check assistant tests bench
 	$(BIN)/python -m pytest -q
 
