@@ -8,9 +8,9 @@ when no ingested item matches it.
 1. A question that names a known life event (``events.py``) gets that event's steps; each step lists
    the catalogue items its patterns match (one per name: the first ingested; records of the same
    name elsewhere are listed as ``also_at``).
-2. Any other question is searched; among the found service items, those whose name or indexed plain
-   words contain the most of the question's whole topic words become the steps, best first (at most
-   ``MAX_SEARCHED_ITEMS``); an item meeting none of them never counts.
+2. Any other question is searched. When the search finds evidence, the found service items whose name
+   or indexed plain words contain the most of the question's whole topic words, and at least half of
+   them, become the steps, best first (at most ``MAX_SEARCHED_ITEMS``).
 3. Nothing found: an honest "not found" that says where to ask.
 """
 
@@ -38,7 +38,8 @@ _NON_TOPIC = frozenset(
         *("办理", "办", "申请", "需要", "手续", "要办", "哪些", "什么", "怎么", "怎么办", "怎样", "如何", "一下"),
         *("可以", "材料", "流程", "事情", "事项", "服务", "政府", "部门", "广东", "广东省", "我想", "想要", "要求"),
         *("条件", "准备", "东西", "哪里", "在哪", "去哪", "了解", "问问", "相关", "关于", "现在", "我们"),
-        *("他们", "家里"),
+        *("他们", "家里", "一个", "一张", "一只", "一份", "知道", "不知道", "收到", "请问", "时候", "是不是"),
+        *("能不能", "有没有", "还能", "还要", "之前", "以后", "已经", "自己"),
     }
 )
 _PUNCTUATION = re.compile(r"[\s，。？！、；：,.?!;:]+")
@@ -173,7 +174,9 @@ class GuideService:
         names = [n for n in dict.fromkeys(r.title for r in response.results) if n in by_name]
         met = {n: _topics_met(by_name[n][0], topics) for n in names}
         best = max(met.values(), default=0)
-        groups = [by_name[n] for n in names if best and met[n] == best]  # the items meeting most of the question
+        # Evidence for the question, and items meeting most of it, at least half: one shared word is not a match.
+        enough = response.evidence and best > 0 and 2 * best >= len(topics)
+        groups = [by_name[n] for n in names if enough and met[n] == best]
         steps = [(g[0].name, [g]) for g in groups[:MAX_SEARCHED_ITEMS]]
         return _assemble(question, f"与“{question}”有关的办事事项", None, ask, steps)
 
