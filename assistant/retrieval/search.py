@@ -175,7 +175,9 @@ class Searcher:
                 dense_top = best[0].score if best else 0.0
         terms = self.sparse.tokens(text)
         alternatives = {t: self.synonyms.alternatives(t) for t in terms}
-        overlap = term_overlap(terms, [r.text for r in results[:OVERLAP_DEPTH]], alternatives)
+        # A service item's plain-words search note (indexed, never shown) counts as its text here too.
+        texts = [f"{r.text}\n{r.fields.get('search_note') or ''}" for r in results[:OVERLAP_DEPTH]]
+        overlap = term_overlap(terms, texts, alternatives)
         return EvidenceSignals(dense_top=dense_top, overlap=overlap)
 
     def _join_neighbours(self, results: list[SearchResult]) -> None:
