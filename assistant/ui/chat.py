@@ -9,10 +9,11 @@ them into standalone questions before it searches.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import aclosing
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 import gradio as gr
 from starlette.concurrency import run_in_threadpool
@@ -38,7 +39,26 @@ WELCOME = (
 )
 
 Messages = list[dict[str, Any]]
+UNCHANGED = (gr.skip(), gr.skip(), gr.skip())
+T = TypeVar("T")
 History = list[dict[str, str]]
+
+
+class Stopped(Exception):
+    """The person started a new conversation while this answer was being written."""
+
+
+async def unless(stop: asyncio.Event, work: Awaitable[T]) -> T:
+    """The result of ``work``, unless ``stop`` is set first: then ``work`` is cancelled and ``Stopped`` raised."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    await asyncio.wait({task})  # let it unwind (an async generator must finish before it is closed)
+    raise Stopped
 
 
 def error_html(message: str) -> str:
@@ -79,41 +99,49 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
         new = gr.Button("新对话", size="sm", elem_id="new-chat")
         history = gr.State([])
 
+    # The answers each browser session is writing; a new conversation stops them at once.
+    writing: dict[str | None, set[asyncio.Event]] = {}
+
     async def respond(
-        text: str, messages: Messages | None, past: History, who: Caller | None
-    ) -> AsyncIterator[tuple[str, Messages, History]]:
+        text: str, messages: Messages | None, past: History, who: Caller | None, request: gr.Request
+    ) -> AsyncIterator[tuple[Any, ...]]:
         text = (text or "").strip()
         messages = list(messages or [])
         if not text:
             return
         messages += [{"role": "user", "content": text}, {"role": "assistant", "content": draft_markdown("", 0)}]
         yield "", messages, past
+        stop = asyncio.Event()
+        writing.setdefault(request.session_hash, set()).add(stop)
         try:
             reader = require(who, "public")
             service.rate_limiter.check(reader.key_id)
-            card = await run_in_threadpool(guide_card, service.components, text, reader.access)
+            card = await unless(stop, run_in_threadpool(guide_card, service.components, text, reader.access))
             if card:  # a goal ("一件事"): its guide first, the answer below
                 messages.insert(len(messages) - 1, {"role": "assistant", "content": card})
                 yield "", messages, past
-            run = await start_answer(service, text, past, SearchFilter(access=reader.access))
+            run = await unless(stop, start_answer(service, text, past, SearchFilter(access=reader.access)))
             draft, passages = "", 0
             async with aclosing(run.events()) as events:  # type: ignore[type-var]
-                async for event in events:
+                while (event := await unless(stop, anext(events, None))) is not None:
                     if event.type == "citations":
                         passages = len(event.citations or [])
                     elif event.type == "token":
                         draft += event.token or ""
                     elif event.answer is not None:
                         past = remembered(past, text, event.answer)
-                        draft = answer_markdown(event.answer)
-                        messages[-1] = {"role": "assistant", "content": draft}
+                        messages[-1] = {"role": "assistant", "content": answer_markdown(event.answer)}
                         yield "", messages, past
                         return
                     messages[-1] = {"role": "assistant", "content": draft_markdown(draft, passages)}
                     yield "", messages, past
+        except Stopped:  # a new conversation began; leaving closes the run, which stops the model
+            yield UNCHANGED  # the last value a handler yields is shown again when it ends
         except Exception as exc:  # shown to the person in plain words; explain() logs what is unexpected
             messages[-1] = {"role": "assistant", "content": error_html(explain(exc, detail=False))}
             yield "", messages, past
+        finally:
+            writing.get(request.session_hash, set()).discard(stop)
 
     def refresh_examples(who: Caller | None) -> gr.Dataset:
         if not may(who, "public"):
@@ -124,11 +152,22 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
 
     inputs = [question, chatbot, history, caller]
     outputs = [question, chatbot, history]
-    asked = [
-        question.submit(respond, inputs, outputs, api_visibility="private"),
-        send.click(respond, inputs, outputs, api_visibility="private"),
-    ]
+    # Conversations answer side by side; the service's generation queue, shared with the API, takes the turns.
+    answer = {
+        "fn": respond,
+        "inputs": inputs,
+        "outputs": outputs,
+        "concurrency_limit": None,
+    }
+    question.submit(**answer, api_visibility="private")
+    send.click(**answer, api_visibility="private")
     picked = examples.click(lambda sample: sample[0], examples, question, api_visibility="private", queue=False)
-    asked.append(picked.then(respond, inputs, outputs, api_visibility="private"))
-    new.click(lambda: ("", [], []), None, outputs, cancels=asked, api_visibility="private", queue=False)
+    picked.then(**answer, api_visibility="private")
+
+    async def start_over(request: gr.Request) -> tuple[str, Messages, History]:
+        for stop in writing.pop(request.session_hash, set()):
+            stop.set()
+        return "", [], []
+
+    new.click(start_over, None, outputs, api_visibility="private", queue=False)
     return Screen(tab, "public", [Refresh(refresh_examples, [caller], [examples])])
