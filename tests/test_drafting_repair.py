@@ -10,9 +10,10 @@ from datetime import date
 import pytest
 
 from assistant.drafting.doctypes import template
-from assistant.drafting.draft import Citation, Draft, Paragraph, render_text
+from assistant.drafting.draft import Draft, Paragraph, render_text
 from assistant.drafting.repair import Context, repair_body
 from assistant.drafting.service import BadDraftRequest, DraftRequest, assemble, checked_request, findings_of
+from assistant.retrieval.citation import Citation
 
 BASIS = "吉林省加快推进人工智能创新发展实施意见（征求意见稿）"
 
@@ -46,7 +47,8 @@ def drafted(doc_type: str, raw: str, recipients: list[str] | None = None) -> Dra
     checked_request(request)
     repaired = repair_body(raw, spec, context(doc_type, recipients=recipients))
     body = repaired.body + ([Paragraph(0, "", spec.closing)] if spec.closing else [])
-    citation = Citation(1, "吉林省加快推进人工智能创新发展实施意见", "一、总体要求", "……", "d", "c", "s", "征求意见稿")
+    title = "吉林省加快推进人工智能创新发展实施意见"
+    citation = Citation(1, title, "一、总体要求", "……", "d", "c", "s", status="征求意见稿")
     return assemble(spec, request, spec.title(request.issuer, request.subject), body, [citation], repaired.repairs, "m")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer.types import Citation
+from assistant.retrieval.citation import Citation
 from assistant.retrieval.search import SearchResult
 
 # [1] [1,2] [1、2] 【1】 【1，2】 ［1］: everything a model writes for "passage 1 (and 2)".
@@ -81,22 +81,9 @@ def check_answer(text: str, passages: list[SearchResult]) -> CheckedAnswer:
     order = list(dict.fromkeys(int(n) for n in _MARKER.findall(text)))
     renumber = {old: new for new, old in enumerate(order, start=1)}
     text = _REPEATED_MARKER.sub(r"\1", _MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)).strip()
-    citations = [citation(renumber[old], passages[old - 1]) for old in order]
+    citations = [Citation.from_result(renumber[old], passages[old - 1]) for old in order]
     grounded = cited > 0 and 2 * len(unsupported) <= claims
     return CheckedAnswer(text, citations, unsupported, claims, attributed, grounded)
-
-
-def citation(n: int, result: SearchResult) -> Citation:
-    return Citation(
-        n=n,
-        title=result.title or result.doc_title,
-        section=result.section,
-        text=result.text,
-        doc_id=result.doc_id,
-        chunk_id=result.chunk_id,
-        source=result.source,
-        score=result.score,
-    )
 
 
 def _content(text: str) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import closing
 
-from assistant.answer.citations import check_answer, citation
+from assistant.answer.citations import check_answer
 from assistant.answer.prompts import plan_answer_prompt
 from assistant.answer.rewrite import rewrite_question
 from assistant.answer.types import AI_LABEL, Answer, AnswerEvent
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.models.llm import ChatLLM, LLMError, Message
+from assistant.retrieval.citation import Citation
 from assistant.retrieval.search import Searcher
 from assistant.retrieval.store import SearchFilter
 
@@ -65,7 +66,8 @@ class AnswerService:
                 f"no passage fits the model's context: ASSISTANT_LLM_CONTEXT={self.llm.context_tokens} minus "
                 f"ASSISTANT_LLM_MAX_TOKENS={max_tokens} leaves {plan.budget} tokens; raise one or lower the other"
             )
-        yield AnswerEvent("citations", citations=[citation(n, r) for n, r in enumerate(plan.passages, start=1)])
+        citations = [Citation.from_result(n, r) for n, r in enumerate(plan.passages, start=1)]
+        yield AnswerEvent("citations", citations=citations)
         draft = []
         with closing(self.llm.stream_chat(plan.messages, max_tokens, ANSWER_TEMPERATURE)) as pieces:
             for piece in pieces:

@@ -5,22 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from assistant.retrieval.citation import Citation
+
 # Visible label required for AI-generated text shown to the public (《人工智能生成合成内容标识办法》).
 AI_LABEL = "本回答由人工智能生成，仅供参考，请以政府部门正式发布的信息为准。"
-
-
-@dataclass
-class Citation:
-    """A numbered source; ``[n]`` in the answer text refers to it."""
-
-    n: int
-    title: str
-    section: str
-    text: str
-    doc_id: str
-    chunk_id: str
-    source: str
-    score: float
 
 
 @dataclass

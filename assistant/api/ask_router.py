@@ -64,6 +64,8 @@ class CitationModel(BaseModel):
     chunk_id: str
     source: str
     score: float
+    doc_title: str = Field(default="", description="The title of the document the passage is from.")
+    status: str = Field(default="", description="The document's status when it is not final, e.g. 征求意见稿.")
 
 
 class AskResponse(BaseModel):

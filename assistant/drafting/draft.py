@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.drafting.doctypes import doc_type
 from assistant.drafting.numbering import heading_number
+from assistant.retrieval.citation import Citation
 
 # The visible mark that a file is an AI-assisted draft awaiting review; the checker skips this line.
 DRAFT_LABEL = "【草稿】本文稿由人工智能辅助生成，须经人工审核后方可印发。"
@@ -27,26 +28,6 @@ class Paragraph:
     level: int = 0
     heading: str = ""
     text: str = ""
-
-
-@dataclass
-class Citation:
-    """A grounding passage the body was written from."""
-
-    n: int
-    title: str
-    section: str
-    text: str
-    doc_id: str
-    chunk_id: str
-    source: str
-    status: str = ""
-
-    @property
-    def cited_title(self) -> str:
-        """The title as a basis is cited: with its status when it is not final, e.g. （征求意见稿）."""
-        title = self.title.replace("《", "〈").replace("》", "〉")  # a title inside 《》 nests its own as 〈〉
-        return f"{title}（{self.status}）" if self.status and self.status not in title else title
 
 
 @dataclass

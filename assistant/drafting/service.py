@@ -18,11 +18,12 @@ from typing import Literal
 from assistant.config import Settings
 from assistant.drafting.check import DOC_NUMBER, Finding, check_text
 from assistant.drafting.doctypes import DocType, template
-from assistant.drafting.draft import Citation, Draft, Paragraph, render_text
+from assistant.drafting.draft import Draft, Paragraph, render_text
 from assistant.drafting.prompts import DraftBrief, plan_draft_prompt
 from assistant.drafting.repair import Context, repair_body
 from assistant.errors import AssistantError
 from assistant.models.llm import ChatLLM, LLMError
+from assistant.retrieval.citation import Citation
 from assistant.retrieval.search import Searcher, SearchResult
 from assistant.retrieval.store import SearchFilter
 
@@ -100,7 +101,7 @@ class DraftService:
                 f"ASSISTANT_LLM_CONTEXT={self.llm.context_tokens}, ASSISTANT_DRAFT_MAX_TOKENS={max_tokens}; "
                 "raise the one or lower the other"
             )
-        citations = [_citation(n, r) for n, r in enumerate(prompt.passages, 1)]
+        citations = [Citation.from_result(n, r) for n, r in enumerate(prompt.passages, 1)]
         yield DraftEvent("citations", citations=citations)
         written = []
         with closing(self.llm.stream_chat(prompt.messages, max_tokens, DRAFT_TEMPERATURE)) as pieces:
@@ -237,21 +238,8 @@ def _names(values: list[str], name: str, kind: str) -> list[str]:
 
 def _basis_titles(results: list[SearchResult]) -> list[str]:
     """The distinct documents of ``results``, best first, titled as a basis is cited."""
-    titles = [_citation(0, r).cited_title for r in results]
+    titles = [Citation.from_result(0, r).cited_title for r in results]
     return list(dict.fromkeys(t for t in titles if t))
-
-
-def _citation(n: int, result: SearchResult) -> Citation:
-    return Citation(
-        n=n,
-        title=result.doc_title or result.title,
-        section=result.section,
-        text=result.text,
-        doc_id=result.doc_id,
-        chunk_id=result.chunk_id,
-        source=result.source,
-        status=str(result.fields.get("status") or ""),
-    )
 
 
 def _reply_opening(request: DraftRequest) -> str:

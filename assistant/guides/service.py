@@ -20,12 +20,12 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.answer.citations import citation
-from assistant.answer.types import AI_LABEL, Citation
+from assistant.answer.types import AI_LABEL
 from assistant.errors import AssistantError
 from assistant.guides.catalogue import Catalogue, CatalogueItem
 from assistant.guides.events import EventTable, LifeEvent, Step, default_events
 from assistant.guides.materials import MaterialLine, merge_materials
+from assistant.retrieval.citation import Citation
 from assistant.retrieval.search import Searcher
 from assistant.retrieval.store import SearchFilter
 
@@ -227,7 +227,7 @@ def _assemble(
                 n = len(guide_items) + 1
                 numbers[first.name] = n
                 guide_items.append(GuideItem.of(n, first, others))
-                citations.append(citation(n, first.result))
+                citations.append(Citation.from_result(n, first.result))
             refs.append(numbers[first.name])
         if refs:
             steps.append(GuideStep(len(steps) + 1, step_title, refs))

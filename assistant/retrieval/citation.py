@@ -1,0 +1,44 @@
+"""A numbered source passage, as answers, drafts and guides cite it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.retrieval.search import SearchResult
+
+
+@dataclass
+class Citation:
+    """A numbered source; ``[n]`` in an answer or a draft refers to it."""
+
+    n: int
+    title: str  # the passage's own title (a service item's name), else its document's title
+    section: str
+    text: str
+    doc_id: str
+    chunk_id: str
+    source: str
+    score: float = 0.0
+    doc_title: str = ""
+    status: str = ""  # the document's status when it is not final, e.g. 征求意见稿
+
+    @classmethod
+    def from_result(cls, n: int, result: SearchResult) -> Citation:
+        return cls(
+            n=n,
+            title=result.title or result.doc_title,
+            section=result.section,
+            text=result.text,
+            doc_id=result.doc_id,
+            chunk_id=result.chunk_id,
+            source=result.source,
+            score=result.score,
+            doc_title=result.doc_title,
+            status=str(result.fields.get("status") or ""),
+        )
+
+    @property
+    def cited_title(self) -> str:
+        """The document as a basis is cited: its title with its status when not final, e.g. （征求意见稿）."""
+        title = (self.doc_title or self.title).replace("《", "〈").replace("》", "〉")  # nested 《》 become 〈〉
+        return f"{title}（{self.status}）" if self.status and self.status not in title else title
