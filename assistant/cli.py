@@ -94,7 +94,7 @@ def cmd_docs_list(args: argparse.Namespace) -> int:
     if not docs:
         print("no documents; add some with: assistant ingest PATH")
     for d in docs:
-        status = d.get("status") or ""
+        status = "incomplete (ingest again or delete)" if d.get("pending") else d.get("status") or ""
         print(f"{d['doc_id']}  {d.get('chunks', 0):5} chunks  {status:6} {d.get('title')}  [{d.get('source')}]")
     return 0
 

@@ -114,7 +114,10 @@ def test_a_killed_ingest_leaves_nothing_half_stored_and_the_rerun_completes(tmp_
 
     store = EdgeStore(data_dir / "qdrant", "policy")  # the lock died with the process
     try:
-        assert store.list_documents() == kept  # nothing lost, the new file not recorded
+        records = store.list_documents()
+        assert [d for d in records if not d.get("pending")] == kept  # nothing lost
+        # The killed file has a record marked pending: listed as unfinished, deletable, redone by the next run.
+        assert [d["source"].rsplit("/", 1)[-1] for d in records if d.get("pending")] == ["b-opinion.txt"]
         assert store.count(SearchFilter(access=[])) == kept_chunks  # its written chunks are not searchable
         assert store.delete_uncommitted() >= 32  # but they were there: the kill came mid-file
     finally:
@@ -130,6 +133,7 @@ def test_a_killed_ingest_leaves_nothing_half_stored_and_the_rerun_completes(tmp_
         assert [d["chunks"] for d in documents if d["source"].endswith("b-opinion.txt")] == [planned]
         assert store.count(SearchFilter(access=[])) == sum(d["chunks"] for d in documents) == kept_chunks + planned
         assert store.delete_uncommitted() == 0
+        assert not any(d.get("pending") for d in documents)
     finally:
         store.close()
 

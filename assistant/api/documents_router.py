@@ -33,6 +33,11 @@ class DocumentInfo(BaseModel):
     doc_number: str | None = None
     status: str | None = None
     doc_type: str | None = None
+    pending: bool = Field(
+        default=False,
+        description="True while the document is being ingested, or when an ingest stopped before it finished: "
+        "upload the file again or delete the document.",
+    )
     ingested_at: str | None = None
 
 

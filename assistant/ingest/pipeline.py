@@ -152,7 +152,7 @@ class IngestPipeline:
     def _ingest(self, path: Path, source: str, access: str | None, on_progress: ProgressCallback | None) -> FileOutcome:
         doc_id = document_id(path)
         existing = self.store.get_document(doc_id)
-        if existing is not None:
+        if existing is not None and not existing.get("pending"):
             return FileOutcome(source, "unchanged", doc_id, existing.get("title"), existing.get("chunks", 0))
         loaded = load_file(path, max_bytes=self.settings.max_file_mb * 1024 * 1024)
         document, chunks = self._chunk(loaded)
@@ -163,25 +163,24 @@ class IngestPipeline:
         terms = corpus_terms(document, chunks)
         # Keep the corpus's own names whole in the keyword index; the searcher reads them back from the record.
         self.sparse.add_words(terms)
+        record = {
+            **document,
+            "doc_id": doc_id,
+            "source": source,
+            "chunks": len(chunks),
+            "terms": terms,
+            "embedder": self.embedder.name,
+            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        # The record goes first, marked pending, so that a run killed at any later point leaves a record
+        # that `docs delete` reaches and that the next run of this file takes as not yet ingested.
+        self.store.upsert_document(doc_id, {**record, "pending": True})
         self._write_chunks(doc_id, source, document, chunks, on_progress)
         self.store.set_committed(doc_id)
-        # Older versions of this source go before this version's record is written: a run killed in
-        # between leaves no record, so the next run ingests this file again and finishes the job.
         replaced = [d for d in self.store.list_documents() if d.get("source") == source and d["doc_id"] != doc_id]
         for old in replaced:
             self.store.delete_document(old["doc_id"])
-        self.store.upsert_document(
-            doc_id,
-            {
-                **document,
-                "doc_id": doc_id,
-                "source": source,
-                "chunks": len(chunks),
-                "terms": terms,
-                "embedder": self.embedder.name,
-                "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            },
-        )
+        self.store.upsert_document(doc_id, record)
         status: Status = "replaced" if replaced else "added"
         return FileOutcome(source, status, doc_id, document["title"], len(chunks))
 

@@ -15,7 +15,7 @@ import gradio as gr
 from assistant.api.auth import Caller
 from assistant.api.deps import ServiceState
 from assistant.api.errors import NotFound
-from assistant.api.uploads import UploadedFile
+from assistant.api.uploads import UploadedFile, check_size
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
 from assistant.retrieval.store import SearchFilter
 from assistant.ui.messages import explain
@@ -76,6 +76,8 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
             require(who, "admin")
             if not paths:
                 return notice("请先选择要上传的文件。", "error")
+            for path in map(Path, paths):  # sizes first: a file over the limit is never read
+                check_size(path.name, path.stat().st_size, service.settings.max_file_mb)
             uploads = [UploadedFile(name=Path(p).name, data=Path(p).read_bytes()) for p in paths]
             order = [u.name for u in uploads if not u.name.endswith(".meta.json")]
             progress(0, desc=f"正在检查 {len(order)} 个文件…")

@@ -8,26 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import Any, Protocol
+from typing import Any
 
 from assistant.answer.service import LABEL_LINE
 from assistant.answer.types import AI_LABEL, Answer
 from assistant.ingest.pipeline import FileOutcome
+from assistant.retrieval.citation import Citation
 from assistant.retrieval.search import SearchResponse
 
 STATUS_NAMES = {"added": "已入库", "unchanged": "已存在，未改动", "replaced": "已替换旧版本", "failed": "失败"}
 ACCESS_NAMES = {"public": "公开", "internal": "内部"}
 DOCUMENT_COLUMNS = ["标题", "片段数", "范围", "状态", "发文机关", "日期", "文号", "来源", "入库时间", "文档编号"]
 NOT_GROUNDED_NOTE = "提示：这个回答中有部分内容未能在引用的文件中找到依据，请以原文为准。"
-
-
-class Cited(Protocol):
-    """A numbered source as answers, guides and drafts all carry it."""
-
-    n: int
-    title: str
-    section: str
-    text: str
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -52,7 +44,7 @@ def ai_label() -> str:
     return f'<p class="ai-label"><span class="badge">AI生成</span> {escape(AI_LABEL)}</p>'
 
 
-def citations_html(citations: Sequence[Cited], heading: str = "引用来源（点击查看原文）") -> str:
+def citations_html(citations: Sequence[Citation], heading: str = "引用来源（点击查看原文）") -> str:
     """Numbered sources; each opens to show the cited passage with its document and heading path."""
     items = "".join(
         f'<details class="citation"><summary>[{c.n}] {escape(c.title or "未命名文件")}</summary>'
@@ -105,7 +97,7 @@ def document_rows(documents: list[dict[str, Any]]) -> list[list[Any]]:
             d.get("title") or "",
             d.get("chunks", 0),
             ACCESS_NAMES.get(d.get("access", "public"), d.get("access", "")),
-            d.get("status") or "",
+            "入库未完成" if d.get("pending") else d.get("status") or "",
             d.get("issuer") or "",
             d.get("date") or "",
             d.get("doc_number") or "",
