@@ -12,6 +12,7 @@ from assistant.components import Components
 from assistant.config import Settings
 from assistant.ingest.chunk import chunk_records
 from assistant.ingest.item_profile import AliasList, BadAliasList, default_aliases, search_note
+from assistant.ingest.pipeline import document_id
 from assistant.ingest.records import service_item_record
 
 ALIASES = AliasList.parse("机动车驾驶证\t驾照、车本\n增加准驾车型\t增驾、C1升B2\n# a comment\n\n补发\t证件丢了\n")
@@ -44,6 +45,17 @@ def test_a_bad_alias_line_is_named() -> None:
 
 def test_the_bundled_alias_list_loads() -> None:
     assert "驾照" in default_aliases().words_for("机动车驾驶证初次申领")
+
+
+def test_an_edited_alias_list_gives_record_files_new_document_ids(tmp_path: Path) -> None:
+    """The list's digest is folded into a record file's id, so the next ingest replaces the old notes."""
+    edited = AliasList.parse("机动车驾驶证\t驾照、车本、驾驶本\n增加准驾车型\t增驾、C1升B2\n补发\t证件丢了\n")
+    comments_only = AliasList.parse("# new\n机动车驾驶证\t驾照、车本\n增加准驾车型\t增驾、C1升B2\n补发\t证件丢了")
+    assert edited.digest != ALIASES.digest == comments_only.digest
+    records = tmp_path / "items.jsonl"
+    records.write_text(json.dumps(row("机动车驾驶证补发"), ensure_ascii=False) + "\n", encoding="utf-8")
+    ids = {document_id(records, f"aliases={aliases.digest}") for aliases in (ALIASES, edited, comments_only)}
+    assert len(ids) == 2
 
 
 def test_the_note_holds_plain_words_other_names_audience_and_themes() -> None:

@@ -16,6 +16,7 @@ passage a citizen reads stays the record's own verbatim text, so nothing in an a
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -50,6 +51,12 @@ class AliasList:
     """Lines of ``pattern<TAB>word、word…``; an item gets the words of every line matching its name."""
 
     rules: tuple[AliasRule, ...]
+
+    @property
+    def digest(self) -> str:
+        """Identifies the list's content: a document id folds it in, so an edited list re-ingests records."""
+        text = "\n".join(f"{r.pattern.pattern}\t{'、'.join(r.words)}" for r in self.rules)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
     @classmethod
     def parse(cls, text: str, source: str = "alias list") -> AliasList:

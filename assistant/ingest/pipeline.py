@@ -20,7 +20,8 @@ from assistant.config import Settings
 from assistant.ingest.chunk import chunk_document, chunk_records
 from assistant.ingest.clean import clean_text
 from assistant.ingest.document import Chunk, LoadedDocument
-from assistant.ingest.loaders import IngestError, load_file, sidecar_path
+from assistant.ingest.item_profile import default_aliases
+from assistant.ingest.loaders import RECORD_SUFFIXES, IngestError, load_file, sidecar_path
 from assistant.ingest.structure import parse_document
 from assistant.models.embedding import Embedder
 from assistant.retrieval.sparse import SparseEncoder
@@ -84,12 +85,15 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def document_id(path: Path) -> str:
-    """Content hash of the file and its metadata sidecar."""
+def document_id(path: Path, recipe: str = "") -> str:
+    """Content hash of the file, its metadata sidecar and ``recipe``: how the file's chunks are indexed,
+    where that can change without the file changing (so that such a change re-ingests it)."""
     digest = hashlib.sha256(path.read_bytes())
     meta = sidecar_path(path)
     if meta.exists():
         digest.update(meta.read_bytes())
+    if recipe:
+        digest.update(recipe.encode("utf-8"))
     return digest.hexdigest()[:20]
 
 
@@ -113,6 +117,8 @@ class IngestPipeline:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        # Record files are re-ingested when the alias list their search notes come from changes.
+        self._record_recipe = f"aliases={default_aliases().digest}"
         self.sparse = sparse
 
     def ingest_paths(
@@ -150,7 +156,7 @@ class IngestPipeline:
             return FileOutcome(source=source, status="failed", error=f"{source}: cannot read ({exc.strerror})")
 
     def _ingest(self, path: Path, source: str, access: str | None, on_progress: ProgressCallback | None) -> FileOutcome:
-        doc_id = document_id(path)
+        doc_id = document_id(path, self._record_recipe if path.suffix.lower() in RECORD_SUFFIXES else "")
         existing = self.store.get_document(doc_id)
         if existing is not None and not existing.get("pending"):
             return FileOutcome(source, "unchanged", doc_id, existing.get("title"), existing.get("chunks", 0))
