@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(default=16, ge=1, description="Texts per embedding batch.")
     embedding_threads: int = Field(default=0, ge=0, description="CPU threads for embedding; 0 = all cores.")
+    ingest_step: int = Field(
+        default=256,
+        ge=1,
+        description="Chunks an ingest embeds and writes per step (progress is reported per step). The embedder "
+        "sorts a step's texts by length before batching, so larger steps pad less: 32 → 256 made the catalogue "
+        "ingest about a third faster with e5-st.",
+    )
     e5_st_precision: Literal["auto", "float32", "bfloat16"] = Field(
         default="auto",
         description="Precision of the e5-st backend; auto = bfloat16 on CPUs with native bf16 (AVX512-BF16/AMX).",

@@ -22,6 +22,7 @@ from typing import Any
 
 from assistant.components import Components
 from assistant.config import get_settings
+from assistant.ingest.chunk import with_note
 from bench.embed import SERVICE_ITEMS
 from bench.stats import peak_rss_mib, scratch_settings
 
@@ -35,7 +36,9 @@ def measure(components: Components, paths: list[Path]) -> dict[str, Any]:
     if failed:
         raise RuntimeError(f"ingest failed: {failed}")
     store = components.store
-    texts = [hit.payload["text"] for d in store.list_documents() for hit in store.scroll_chunks(d["doc_id"])]
+    payloads = [hit.payload for d in store.list_documents() for hit in store.scroll_chunks(d["doc_id"])]
+    # What the pipeline embedded: a service item's first piece is indexed with its search note.
+    texts = [with_note(p["text"], p.get("search_note") or "") or p["text"] for p in payloads]
     started = time.perf_counter()
     components.embedder.embed_passages(texts)
     encoder = time.perf_counter() - started
@@ -74,7 +77,8 @@ def main() -> None:
     for name, paths in corpora.items():
         components = Components(scratch_settings(settings, args.out / name))
         try:
-            components.embedder.embed_passages(["预热"])  # load the model outside the timing
+            components.embedder.embed_passages(["预热"])  # load the model and jieba's dictionary outside the timing
+            components.sparse.encode_passage("预热")
             results[name] = measure(components, paths)
         finally:
             components.close()

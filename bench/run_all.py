@@ -161,21 +161,25 @@ def growth_section(steps: list[Step]) -> list[str]:
         return [*lines, "Needs two search sizes; see the failures above.", ""]
     small, large = ok[0], ok[-1]
 
+    figures = [
+        ("search p50 (end to end), ms", lambda r: r["search"]["p50_ms"]),
+        ("search p95 (end to end), ms", lambda r: r["search"]["p95_ms"]),
+        ("store query p50, ms", lambda r: r["store_only"]["p50_ms"]),
+        ("write time, s", lambda r: r["write_s"]),
+        ("index build time, s", lambda r: r["optimize_s"]),
+        ("disk, MiB", lambda r: r["disk_mib"]),
+        ("peak memory of the process, MiB", lambda r: r["peak_rss_mib"]),
+    ]
+
     def ratio(get: Any) -> str:
-        return f"{get(large) / get(small):.2f}x" if get(small) else "n/a"
+        return f"{get(large) / get(small):.2f}x" if get(small) else "n/a (nothing to index at the small size)"
 
     lines += [
         f"From {small['chunks']} to {large['chunks']} chunks ({large['chunks'] / small['chunks']:.0f}x the corpus):",
         "",
-        "| figure | ratio |",
-        "| --- | ---: |",
-        f"| search p50 (end to end) | {ratio(lambda r: r['search']['p50_ms'])} |",
-        f"| search p95 (end to end) | {ratio(lambda r: r['search']['p95_ms'])} |",
-        f"| store query p50 | {ratio(lambda r: r['store_only']['p50_ms'])} |",
-        f"| write time | {ratio(lambda r: r['write_s'])} |",
-        f"| index build time | {ratio(lambda r: r['optimize_s'])} |",
-        f"| disk | {ratio(lambda r: r['disk_mib'])} |",
-        f"| peak memory of the process | {ratio(lambda r: r['peak_rss_mib'])} |",
+        f"| figure | {small['chunks']} chunks | {large['chunks']} chunks | ratio |",
+        "| --- | ---: | ---: | ---: |",
+        *[f"| {name} | {get(small)} | {get(large)} | {ratio(get)} |" for name, get in figures],
         "",
     ]
     return lines

@@ -84,7 +84,7 @@ def test_a_killed_ingest_leaves_nothing_half_stored_and_the_rerun_completes(tmp_
     corpus.mkdir()
     reply = (REPO / "policy_corpus" / "jilin-kjt-reply-ai-proposal.txt").read_text(encoding="utf-8")
     (corpus / "a-reply.txt").write_text(reply[:300], encoding="utf-8")
-    small_chunks = {"ASSISTANT_CHUNK_SIZE": "60", "ASSISTANT_CHUNK_OVERLAP": "0"}  # many cheap chunks
+    small_chunks = {"ASSISTANT_CHUNK_SIZE": "60", "ASSISTANT_CHUNK_OVERLAP": "0", "ASSISTANT_INGEST_STEP": "32"}
     code, out, err = finished(cli("ingest", str(corpus), "--json", data_dir=data_dir, **small_chunks))
     assert code == 0, err
     first = EdgeStore(data_dir / "qdrant", "policy")
@@ -93,7 +93,7 @@ def test_a_killed_ingest_leaves_nothing_half_stored_and_the_rerun_completes(tmp_
     first.close()
     assert len(kept) == 1 and kept_chunks == kept[0]["chunks"] > 0
 
-    # A second file of over 32 chunks (two embedding batches); kill the ingest once the first batch is stored.
+    # A second file of over 32 chunks (two ingest steps); kill the ingest once the first step is stored.
     opinion = (REPO / "policy_corpus" / "jilin-ai-innovation-opinion-draft.txt").read_text(encoding="utf-8")
     (corpus / "b-opinion.txt").write_text(opinion[:2400], encoding="utf-8")
     process = cli("ingest", str(corpus), data_dir=data_dir, **small_chunks)

@@ -30,8 +30,6 @@ from assistant.retrieval.store import StoredPoint, VectorStore, chunk_point_id
 Status = Literal["added", "unchanged", "replaced", "failed"]
 ProgressCallback = Callable[[int, int], None]  # (chunks done, chunks total) of the current file
 
-_EMBED_BATCH = 32
-
 
 @dataclass
 class FileOutcome:
@@ -227,8 +225,9 @@ class IngestPipeline:
         on_progress: ProgressCallback | None,
     ) -> None:
         total = len(chunks)
-        for start in range(0, total, _EMBED_BATCH):
-            batch = chunks[start : start + _EMBED_BATCH]
+        step = self.settings.ingest_step
+        for start in range(0, total, step):
+            batch = chunks[start : start + step]
             dense = self.embedder.embed_passages([c.indexed_text for c in batch])
             points = [
                 StoredPoint(
