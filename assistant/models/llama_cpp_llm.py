@@ -93,6 +93,10 @@ class LlamaCppLLM(ChatLLM):
     def busy(self) -> bool:
         return self._lock.locked()
 
+    def close(self) -> None:
+        with self._lock:  # never under a generation in progress
+            self._llama.close()
+
     def _stream(
         self, messages: list[Message], max_tokens: int, temperature: float, stop: list[str]
     ) -> Generator[str, None, None]:

@@ -77,6 +77,10 @@ class ChatLLM(ABC):
         return False
 
     @abstractmethod
+    def close(self) -> None:
+        """Free what the backend holds: the in-process model, or the connections to a server."""
+
+    @abstractmethod
     def _stream(
         self, messages: list[Message], max_tokens: int, temperature: float, stop: list[str]
     ) -> Generator[str, None, None]:

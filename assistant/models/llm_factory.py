@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
 
 from assistant.config import Settings
@@ -9,6 +10,16 @@ from assistant.models.llm import ChatLLM, LLMError
 
 _llms: dict[tuple, ChatLLM] = {}
 _lock = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free the models before interpreter shutdown: llama-cpp-python's own finaliser fails once its
+    module is torn down, printing a TypeError traceback at every exit."""
+    with _lock:
+        for llm in _llms.values():
+            llm.close()
+        _llms.clear()
 
 
 def get_llm(settings: Settings) -> ChatLLM:
