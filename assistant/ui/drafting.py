@@ -10,6 +10,7 @@ findings are the format checker's. An edited body goes through the drafting pack
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import tempfile
 from collections.abc import AsyncIterator
@@ -88,11 +89,22 @@ def paper(text: str, caption: str = "") -> str:
 
 
 def download_copy(saved: SavedDraft) -> str:
-    """The .docx under the draft's title (what a person saves it as), in a folder of its own."""
+    """The .docx under the draft's title (what a person saves it as), in a folder of the draft's own.
+
+    A draft downloaded again overwrites its copy.
+    """
     name = _UNSAFE_FILE_CHARS.sub("_", saved.draft.title)[:80] or saved.draft.id
-    path = Path(tempfile.mkdtemp(prefix="assistant-draft-")) / f"{name}.docx"
+    folder = Path(_downloads().name) / saved.draft.id
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.docx"
     path.write_bytes(saved.docx_path.read_bytes())
     return str(path)
+
+
+@functools.cache
+def _downloads() -> tempfile.TemporaryDirectory[str]:
+    """The process's one folder of download copies, removed when the process exits."""
+    return tempfile.TemporaryDirectory(prefix="assistant-drafts-")
 
 
 def editable_body(draft: Draft) -> str:
