@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     prefetch_k: int = Field(default=40, ge=1, description="Candidates each of dense and sparse search fetch.")
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of dense ranks in the fusion.")
     sparse_weight: float = Field(default=1.0, ge=0, description="Weight of sparse ranks in the fusion.")
+    about_depth: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="Records among the first N hybrid results ordered by what each is for (name and plain-words "
+        "note); 0 = off.",
+    )
     reranker_model: str | None = Field(default=None, description="Local CrossEncoder model folder; unset = off.")
     rerank_candidates: int = Field(default=20, ge=1, description="Fused candidates the reranker re-orders.")
     query_expansion: bool = Field(default=True, description="Add domain synonyms to the keyword side of a query.")

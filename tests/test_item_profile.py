@@ -1,4 +1,5 @@
-"""Plain-words search notes of service items: derived at ingest, indexed, never shown."""
+"""Plain-words search notes of service items: derived at ingest, indexed, never shown; and the about
+vectors made of them, which order the records a search found."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from assistant.ingest.chunk import chunk_records
 from assistant.ingest.item_profile import AliasList, BadAliasList, default_aliases, search_note
 from assistant.ingest.pipeline import document_id
 from assistant.ingest.records import service_item_record
+from assistant.retrieval.store import chunk_point_id
 
 ALIASES = AliasList.parse("机动车驾驶证\t驾照、车本\n增加准驾车型\t增驾、C1升B2\n# a comment\n\n补发\t证件丢了\n")
 
@@ -79,6 +81,7 @@ def test_the_note_is_indexed_with_the_first_piece_but_never_part_of_the_passage(
     assert name_line == "事项名称：机动车驾驶证增加准驾车型" and note_line.startswith("通俗说法：")
     assert all(c.indexed_text == c.text for c in others)
     assert first.metadata["search_note"] == record.search_note and "search_note" not in others[0].metadata
+    assert first.about_text == f"{name_line}\n{record.search_note}" and not any(c.about_text for c in others)
 
 
 # Without the notes the question ranks 企业职工养老保险死亡待遇申领 first: the passages share no word with it.
@@ -102,3 +105,34 @@ def test_a_citizen_finds_the_item_by_the_words_of_its_note(tmp_path: Path) -> No
 
     assert {q: r.title for q, r in found.items()} == COLLOQUIAL
     assert not any("通俗说法" in r.text for r in found.values())
+
+
+# The 注销 item's materials share the question's words (公司, 注册单位); only the names tell them apart.
+ITEMS = [
+    row("一级注册建造师变更注册", material_intro=["变更注册申请表"]),
+    row("一级注册建造师注销注册", material_intro=["公司出具的解聘证明", "注册单位情况说明", "换公司的说明"]),
+    row("一级注册建造师初始注册", material_intro=["初始注册申请表", "考试合格证明"]),
+    row("二级注册建造师执业资格注册核准", material_intro=["申请表"]),
+]
+QUESTION = "一建证注册的公司要换了，注册单位怎么变？"
+
+
+def test_the_item_whose_name_means_the_question_outranks_one_whose_materials_echo_it(tmp_path: Path) -> None:
+    source = tmp_path / "items.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ITEMS), encoding="utf-8")
+    components = Components(Settings(data_dir=tmp_path / "data"))
+    try:
+        components.ingestor.ingest_paths([source])
+        (doc,) = components.store.list_documents()
+        heads = [chunk_point_id(doc["doc_id"], i) for i in range(len(ITEMS))]
+        about = components.store.about_scores(components.embedder.embed_query(QUESTION), heads)
+        with_about = components.searcher.search(QUESTION, top_k=3).results
+        components.searcher.settings.about_depth = 0
+        without = components.searcher.search(QUESTION, top_k=3).results
+    finally:
+        components.close()
+
+    assert set(about) == set(heads)  # every record's first piece got its about vector
+    assert without[0].title == "一级注册建造师注销注册"
+    assert with_about[0].title == "一级注册建造师变更注册"
+    assert {r.chunk_id for r in with_about} == {r.chunk_id for r in without}  # reordered, nothing new

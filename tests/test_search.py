@@ -16,6 +16,7 @@ import pytest
 
 from assistant.components import Components
 from assistant.config import Settings
+from assistant.retrieval.about import about_order
 from assistant.retrieval.langchain_retriever import PolicyRetriever
 from assistant.retrieval.query import SynonymTable, normalise_query
 from assistant.retrieval.rerank import CrossEncoderReranker, RerankerError
@@ -187,3 +188,12 @@ def test_the_searcher_is_a_langchain_retriever(searcher: Searcher) -> None:
     assert first.metadata["title"] == "关于调整城乡居民医疗保险待遇的通知"
     assert first.metadata["heading_path"] == ["二、门诊慢特病"]
     assert first.metadata["evidence"] is True and first.metadata["chunk_id"]
+
+
+def test_only_records_move_and_only_among_their_own_slots() -> None:
+    ids = ["doc-a", "rec-1", "rec-2", "doc-b", "rec-3"]
+    scores = {"rec-1": 0.1, "rec-2": 0.9, "rec-3": 0.5}
+
+    # rec-2 is second in the hybrid order and first by about similarity: it wins the fused order.
+    assert about_order(ids, scores) == ["doc-a", "rec-2", "rec-1", "doc-b", "rec-3"]
+    assert about_order(ids, {}) == ids

@@ -223,6 +223,61 @@ def test_retrieve_returns_committed_chunks_by_id(fx: Fixture) -> None:
     assert fx.store.retrieve([]) == []
 
 
+def test_about_scores_cover_the_chunks_stored_with_an_about_vector(fx: Fixture) -> None:
+    rng = np.random.default_rng(3)
+    head_about, query = unit(rng), unit(rng)
+    fields, texts = CORPUS["undated"]
+    points = chunk_points(
+        "undated", fields, [*texts, "户籍政策：第二段"], {**fx.vectors, "户籍政策：第二段": unit(rng)}
+    )
+    points[0].about = head_about
+    fx.store.upsert_chunks(points)
+    fx.store.set_committed("undated")
+    head, second, other = chunk_point_id("undated", 0), chunk_point_id("undated", 1), chunk_point_id("kjt", 0)
+
+    scores = fx.store.about_scores(query, [head, second, other])
+
+    assert set(scores) == {head}
+    assert scores[head] == pytest.approx(float(head_about @ query), abs=1e-4)
+    assert fx.store.about_scores(query, []) == {}
+
+
+@pytest.mark.parametrize("engine", ["edge", "server"])
+def test_a_collection_made_before_about_vectors_keeps_working_without_them(engine: str, tmp_path: Path) -> None:
+    """An older store has no ABOUT vector: its chunks are written and searched as before, never reordered."""
+    if engine == "edge":
+        from qdrant_edge import Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams, EdgeVectorParams, Modifier
+
+        config = EdgeConfig(
+            vectors={"dense": EdgeVectorParams(size=DIM, distance=Distance.Cosine)},
+            sparse_vectors={"sparse": EdgeSparseVectorParams(modifier=Modifier.Idf)},
+        )
+        EdgeShard.create(str(tmp_path / "old"), config).close()
+        store: VectorStore = EdgeStore(tmp_path, "old")
+    else:
+        from qdrant_client import models
+
+        client = QdrantClient(":memory:")
+        client.create_collection(
+            "old",
+            vectors_config={"dense": models.VectorParams(size=DIM, distance=models.Distance.COSINE)},
+            sparse_vectors_config={"sparse": models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        )
+        store = ServerStore(client, "old")
+    try:
+        store.ensure_collection(DIM)
+        vectors = corpus_vectors()
+        points = chunk_points("undated", *CORPUS["undated"], vectors)
+        points[0].about = vectors["户籍政策：婴儿出生登记办理"]
+        store.upsert_chunks(points)
+        store.set_committed("undated")
+        query = near(vectors["户籍政策：婴儿出生登记办理"])
+        assert store.search(query, ENCODER.encode_query("户籍"), None, 3)[0].payload["doc_id"] == "undated"
+        assert store.about_scores(query, [points[0].id]) == {}
+    finally:
+        store.close()
+
+
 def test_delete_uncommitted_removes_interrupted_ingests_only(fx: Fixture) -> None:
     fx.store.delete_document("draft")
     ingest(fx.store, fx.vectors, "draft", commit=False)

@@ -55,7 +55,8 @@ def chunk_records(records: Sequence[Record], size: int, overlap: int) -> list[Ch
     line (the 事项名称 line of a service item, the title of a generic record) at the top. The first
     piece is indexed with the record's search note (outside ``size``: the note is never shown); the
     others are indexed as they read, so that the piece holding, say, the materials still outranks its
-    siblings for a question about them."""
+    siblings for a question about them. The first piece also carries its ``about_text``: the first
+    line and the note alone, what the record is for."""
     _check(size, overlap)
     chunks: list[Chunk] = []
     for record in records:
@@ -78,6 +79,7 @@ def chunk_records(records: Sequence[Record], size: int, overlap: int) -> list[Ch
                     # The note travels as metadata too: relevance checks can see what made the piece match.
                     metadata={**metadata, "search_note": record.search_note} if noted else dict(metadata),
                     search_text=with_note(piece, record.search_note) if noted else "",
+                    about_text="\n".join(p for p in (first, record.search_note) if p) if number == 0 else "",
                 )
             )
     return chunks

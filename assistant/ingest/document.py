@@ -56,6 +56,7 @@ class Chunk:
     index: int
     metadata: dict[str, Any] = field(default_factory=dict)
     search_text: str = ""  # what the indexes see when it differs from ``text`` (text + a record's search note)
+    about_text: str = ""  # a record head's name line and search note: what the record is for (ABOUT vector)
 
     @property
     def indexed_text(self) -> str:

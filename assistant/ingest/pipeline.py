@@ -116,7 +116,7 @@ class IngestPipeline:
         self.store = store
         self.embedder = embedder
         # Record files are re-ingested when the alias list their search notes come from changes.
-        self._record_recipe = f"aliases={default_aliases().digest}"
+        self._record_recipe = f"aliases={default_aliases().digest};about"
         self.sparse = sparse
 
     def ingest_paths(
@@ -228,15 +228,19 @@ class IngestPipeline:
         step = self.settings.ingest_step
         for start in range(0, total, step):
             batch = chunks[start : start + step]
-            dense = self.embedder.embed_passages([c.indexed_text for c in batch])
+            heads = [c for c in batch if c.about_text]
+            # Passages and the heads' about texts in one call: batching stays the embedder's business.
+            vectors = self.embedder.embed_passages([c.indexed_text for c in batch] + [c.about_text for c in heads])
+            about = dict(zip((c.index for c in heads), vectors[len(batch) :], strict=True))
             points = [
                 StoredPoint(
                     id=chunk_point_id(doc_id, chunk.index),
                     payload=self._payload(doc_id, source, document, chunk),
                     dense=vector,
                     sparse=self.sparse.encode_passage(chunk.indexed_text),
+                    about=about.get(chunk.index),
                 )
-                for chunk, vector in zip(batch, dense, strict=True)
+                for chunk, vector in zip(batch, vectors[: len(batch)], strict=True)
             ]
             self.store.upsert_chunks(points)
             if on_progress:

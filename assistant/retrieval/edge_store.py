@@ -1,7 +1,7 @@
 """The embedded store: Qdrant Edge shards in the data directory, used by one process at a time.
 
-Layout under ``path``: ``<collection>/`` holds the chunk shard (named vectors "dense" and "sparse",
-payload indexes), ``<collection>_documents/`` the document records, and ``store.lock`` the lock
+Layout under ``path``: ``<collection>/`` holds the chunk shard (named vectors "dense", "about" and
+"sparse", payload indexes), ``<collection>_documents/`` the document records, and ``store.lock`` the lock
 that keeps a second process from opening the same shards.
 """
 
@@ -26,6 +26,7 @@ from qdrant_edge import (
     FieldCondition,
     Filter,
     Fusion,
+    HasIdCondition,
     MatchAny,
     MatchValue,
     Modifier,
@@ -41,6 +42,7 @@ from qdrant_edge import (
 from qdrant_edge import SparseVector as EdgeSparseVector
 
 from assistant.retrieval.store import (
+    ABOUT,
     BOOL_FIELDS,
     DATETIME_FIELDS,
     DENSE,
@@ -108,6 +110,7 @@ class EdgeStore(VectorStore):
             self._unlock()
             raise
         self._dim = _stored_dim(self._chunks_dir) if self._chunks else None
+        self._has_about = ABOUT in _stored_vectors(self._chunks_dir) if self._chunks else True
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -115,7 +118,7 @@ class EdgeStore(VectorStore):
         with self._write_lock:
             if self._chunks is None:
                 config = EdgeConfig(
-                    vectors={DENSE: EdgeVectorParams(size=dim, distance=Distance.Cosine)},
+                    vectors={name: EdgeVectorParams(size=dim, distance=Distance.Cosine) for name in (DENSE, ABOUT)},
                     sparse_vectors={SPARSE: EdgeSparseVectorParams(modifier=Modifier.Idf)},
                     wal_enabled=True,
                 )
@@ -138,9 +141,8 @@ class EdgeStore(VectorStore):
         chunks, dim = self._chunk_shard()
         batch = []
         for point in points:
-            dense, sparse, payload = chunk_parts(point)
-            vectors = {DENSE: check_dense(dense, dim, f"chunk {point.id}"), SPARSE: _sparse(sparse)}
-            batch.append(Point(point.id, vectors, payload))
+            dense, sparse, payload = chunk_parts(point, dim, self._has_about)
+            batch.append(Point(point.id, {**dense, SPARSE: _sparse(sparse)}, payload))
         with self._write_lock:
             chunks.update(UpdateOperation.upsert_points(batch))
             self._in_flight.update(str(point.payload["doc_id"]) for point in points)
@@ -226,6 +228,17 @@ class EdgeStore(VectorStore):
             request = QueryRequest(limit=limit, query=queries[run], filter=condition, with_payload=True)
         return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in self._chunks.query(request)]
 
+    def about_scores(self, dense: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        if self._chunks is None or not ids or not self._has_about:
+            return {}
+        request = QueryRequest(
+            limit=len(ids),
+            query=Query.Nearest(check_dense(dense, self._dim or 0, "the query vector"), using=ABOUT),
+            filter=Filter(must=[HasIdCondition(set(ids))]),
+            with_payload=False,
+        )
+        return {str(p.id): float(p.score) for p in self._chunks.query(request)}
+
     def retrieve(self, ids: Sequence[str]) -> list[Hit]:
         if self._chunks is None or not ids:
             return []
@@ -309,10 +322,13 @@ def _load_shard(directory: Path) -> EdgeShard | None:
     return EdgeShard.load(str(directory)) if (directory / "edge_config.json").exists() else None
 
 
+def _stored_vectors(directory: Path) -> dict[str, Any]:
+    """The dense vectors a shard was created with, from the configuration Edge persists beside it."""
+    return json.loads((directory / "edge_config.json").read_text(encoding="utf-8"))["vectors"]
+
+
 def _stored_dim(directory: Path) -> int:
-    """The dense dimension a shard was created with, from the configuration Edge persists beside it."""
-    config = json.loads((directory / "edge_config.json").read_text(encoding="utf-8"))
-    return int(config["vectors"][DENSE]["size"])
+    return int(_stored_vectors(directory)[DENSE]["size"])
 
 
 def _sparse(vector: SparseVector) -> EdgeSparseVector:

@@ -15,6 +15,7 @@ from typing import Any
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.models.embedding import Embedder
+from assistant.retrieval.about import about_order
 from assistant.retrieval.evidence import OVERLAP_DEPTH, EvidenceSignals, EvidenceThresholds, term_overlap
 from assistant.retrieval.query import SynonymTable, default_synonyms, normalise_query
 from assistant.retrieval.rerank import Reranker
@@ -130,15 +131,24 @@ class Searcher:
         sparse = None
         if mode != "dense":
             sparse = self.sparse.encode_query(text, self.synonyms.expansions(text) if expand else ())
-        fetch = max(limit, OVERLAP_DEPTH, self.settings.rerank_candidates if self.reranker else 0)
+        about_depth = self.settings.about_depth if mode == "hybrid" else 0
+        fetch = max(limit, OVERLAP_DEPTH, about_depth, self.settings.rerank_candidates if self.reranker else 0)
         hits = self.store.search(dense, sparse, flt, fetch, mode=mode, prefetch_limit=self.settings.prefetch_k)
         results = [SearchResult.from_hit(h) for h in hits]
+        if about_depth and dense is not None:
+            results = self._order_by_about(dense, results, about_depth)
         if self.reranker and results:
             results = self.reranker.rerank(text, results)
         signals = self._signals(text, dense, flt, mode, hits, results)
         results = results[:limit]
         self._join_neighbours(results)
         return SearchResponse(query=text, results=results, evidence=self.thresholds.judge(signals), signals=signals)
+
+    def _order_by_about(self, dense: Any, results: list[SearchResult], depth: int) -> list[SearchResult]:
+        """The first ``depth`` results with their records ordered by what each is for (``retrieval/about.py``)."""
+        top = {r.chunk_id: r for r in results[:depth]}
+        scores = self.store.about_scores(dense, list(top))
+        return [top[i] for i in about_order(list(top), scores)] + results[depth:]
 
     def refresh_vocabulary(self, force: bool = False) -> None:
         """Feed the tokenizer the corpus's own terms (titles, service-item names) so they stay whole.

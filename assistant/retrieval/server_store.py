@@ -1,6 +1,6 @@
 """The store on a Qdrant server or cluster, through qdrant-client: the same behaviour as the embedded one.
 
-Chunks live in collection ``<collection>`` (named vectors "dense" and "sparse", payload indexes),
+Chunks live in collection ``<collection>`` (named vectors "dense", "about" and "sparse", payload indexes),
 document records in ``<collection>_documents``. Weighted RRF needs Qdrant server 1.16 or newer.
 """
 
@@ -17,6 +17,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from assistant.retrieval.store import (
+    ABOUT,
     BOOL_FIELDS,
     DATETIME_FIELDS,
     DENSE,
@@ -92,6 +93,7 @@ class ServerStore(VectorStore):
         self._write_lock = threading.RLock()
         self._in_flight: set[str] = set()  # documents with chunks written but not yet committed
         self._dim: int | None = None
+        self._has_about = True  # until an existing collection made before ABOUT vectors says otherwise
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -103,7 +105,8 @@ class ServerStore(VectorStore):
                 self.client.create_collection(
                     self.collection,
                     vectors_config={
-                        DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE, on_disk=on_disk)
+                        name: models.VectorParams(size=dim, distance=models.Distance.COSINE, on_disk=on_disk)
+                        for name in (DENSE, ABOUT)
                     },
                     sparse_vectors_config={
                         SPARSE: models.SparseVectorParams(
@@ -134,8 +137,8 @@ class ServerStore(VectorStore):
         dim = self._chunk_dim()
         batch = []
         for point in points:
-            dense, sparse, payload = chunk_parts(point)
-            vectors = {DENSE: check_dense(dense, dim, f"chunk {point.id}"), SPARSE: _sparse(sparse)}
+            dense, sparse, payload = chunk_parts(point, dim, self._has_about)
+            vectors = {**dense, SPARSE: _sparse(sparse)}
             batch.append(models.PointStruct(id=point.id, vector=vectors, payload={**payload, WRITTEN_AT: time.time()}))
         with self._write_lock:
             self.client.upsert(self.collection, batch, wait=True)
@@ -232,6 +235,20 @@ class ServerStore(VectorStore):
             )
         return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
 
+    def about_scores(self, dense: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        dim = self._stored_dim()
+        if not ids or dim is None or not self._has_about:
+            return {}
+        response = self.client.query_points(
+            self.collection,
+            query=check_dense(dense, dim, "the query vector"),
+            using=ABOUT,
+            query_filter=models.Filter(must=[models.HasIdCondition(has_id=list(ids))]),
+            limit=len(ids),
+            with_payload=False,
+        )
+        return {str(p.id): float(p.score) for p in response.points}
+
     def retrieve(self, ids: Sequence[str]) -> list[Hit]:
         if not ids or self._stored_dim() is None:
             return []
@@ -269,6 +286,7 @@ class ServerStore(VectorStore):
                     f"{DENSE!r} vector; choose another collection name"
                 )
             self._dim = vectors[DENSE].size
+            self._has_about = ABOUT in vectors
         return self._dim
 
     def _chunk_dim(self) -> int:

@@ -16,8 +16,12 @@ from assistant.errors import AssistantError
 SearchMode = Literal["hybrid", "dense", "sparse"]
 FusionWeights = tuple[float, float]  # (dense, sparse) weights of the two ranked lists in the fusion
 
-DENSE = "dense"  # names of the two vectors of a chunk point
+DENSE = "dense"  # names of the two vectors of every chunk point
 SPARSE = "sparse"
+# Third vector, of record heads only (the first piece of a service item or other record): the
+# embedding of its name line and search note, what the record is for. Search uses it to order the
+# records it found (see ``retrieval/about.py``); it never selects candidates on its own.
+ABOUT = "about"
 # RRF constant: a result at 0-based position p of a list weighted w scores 1/((p+1)/w + RRF_K - 1),
 # Qdrant's weighted RRF. 60 is the value of the original RRF paper; Qdrant's own default (2) lets the
 # first few places of either list dominate.
@@ -58,6 +62,7 @@ class StoredPoint:
     payload: dict[str, Any]
     dense: np.ndarray | None = None
     sparse: SparseVector | None = None
+    about: np.ndarray | None = None  # a record head's ABOUT vector
 
 
 @dataclass
@@ -167,6 +172,14 @@ class VectorStore(ABC):
         """
 
     @abstractmethod
+    def about_scores(self, dense: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """Cosine of the query vector with the ABOUT vector of each of ``ids`` that has one.
+
+        Chunks without one (document chunks, a record's later pieces) are left out; so is everything
+        in a collection created before ABOUT vectors existed, which then searches as before.
+        """
+
+    @abstractmethod
     def retrieve(self, ids: Sequence[str]) -> list[Hit]:
         """The committed chunks among ``ids`` (missing ones are left out), in no particular order."""
 
@@ -214,13 +227,19 @@ def check_dense(vector: np.ndarray, dim: int, what: str) -> list[float]:
     return vector.astype(np.float32).tolist()
 
 
-def chunk_parts(point: StoredPoint) -> tuple[np.ndarray, SparseVector, dict[str, Any]]:
-    """A chunk's vectors and the payload to store, marked as an uncommitted chunk, once checked complete."""
+def chunk_parts(
+    point: StoredPoint, dim: int, with_about: bool
+) -> tuple[dict[str, list[float]], SparseVector, dict[str, Any]]:
+    """A chunk's dense vectors by name, its sparse vector and the payload to store (marked as an
+    uncommitted chunk), once checked complete. ``with_about``: the collection has an ABOUT vector."""
     if point.dense is None or point.sparse is None:
         raise StoreError(f"chunk {point.id} needs both a dense and a sparse vector")
     if not point.payload.get("doc_id"):
         raise StoreError(f"chunk {point.id} has no doc_id in its payload")
-    return point.dense, point.sparse, {**point.payload, "kind": "chunk", "committed": False}
+    dense = {DENSE: check_dense(point.dense, dim, f"chunk {point.id}")}
+    if point.about is not None and with_about:
+        dense[ABOUT] = check_dense(point.about, dim, f"the about vector of chunk {point.id}")
+    return dense, point.sparse, {**point.payload, "kind": "chunk", "committed": False}
 
 
 def plan_search(
