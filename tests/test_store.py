@@ -190,6 +190,8 @@ def test_hybrid_weights_choose_between_dense_and_sparse(shared: Fixture) -> None
     assert best((3.0, 1.0)) == dense_target
     assert best((1.0, 3.0)) == sparse_target
     assert best((0.0, 1.0)) == sparse_target
+    # Equal weights and one candidate each: the fused scores are equal, and the dense order decides, every time.
+    assert {best((1.0, 1.0)) for _ in range(20)} == {dense_target}
 
 
 def test_hybrid_with_an_empty_sparse_query_is_dense_search(shared: Fixture) -> None:

@@ -64,6 +64,7 @@ from assistant.retrieval.store import (
     document_point_id,
     documents_collection,
     plan_search,
+    rrf_weights,
 )
 
 LOCK_FILE = "store.lock"
@@ -220,7 +221,7 @@ class EdgeStore(VectorStore):
             request = QueryRequest(
                 limit=limit,
                 prefetches=[Prefetch(limit=candidates, query=q, filter=condition) for q in queries.values()],
-                query=Fusion.Rrf(k=RRF_K, weights=list(weights)),
+                query=Fusion.Rrf(k=RRF_K, weights=rrf_weights(weights)),
                 filter=condition,
                 with_payload=True,
             )

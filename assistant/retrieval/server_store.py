@@ -38,6 +38,7 @@ from assistant.retrieval.store import (
     document_point_id,
     documents_collection,
     plan_search,
+    rrf_weights,
 )
 
 _PAGE = 512
@@ -224,7 +225,7 @@ class ServerStore(VectorStore):
                     models.Prefetch(query=q, using=name, limit=candidates, filter=condition)
                     for name, q in queries.items()
                 ],
-                query=models.RrfQuery(rrf=models.Rrf(k=RRF_K, weights=list(weights))),
+                query=models.RrfQuery(rrf=models.Rrf(k=RRF_K, weights=rrf_weights(weights))),
                 query_filter=condition,
                 limit=limit,
                 with_payload=True,
