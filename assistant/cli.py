@@ -140,7 +140,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     searcher = _components(args).searcher
     query_handling = False if args.no_query_handling else None
     reports = [
-        evaluate(searcher, load_qa(Path(f)), top_k=args.top_k, mode=args.mode, query_handling=query_handling)
+        evaluate(
+            searcher, load_qa(Path(f), args.split), top_k=args.top_k, mode=args.mode, query_handling=query_handling
+        )
         for f in args.qa_files
     ]
     if args.calibrate:
@@ -195,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("qa_files", nargs="+", metavar="QA_FILE")
     p.add_argument("--calibrate", action="store_true", help="tune the evidence thresholds on these files")
     p.add_argument("--no-query-handling", action="store_true", help="search without synonym expansion")
+    p.add_argument("--split", help="only the rows of this split (e.g. dev or holdout)")
     p.add_argument("--top-k", type=int, default=10)
     p.add_argument("--mode", choices=["hybrid", "dense", "sparse"], default="hybrid")
     p.add_argument("--collection")

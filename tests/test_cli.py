@@ -137,3 +137,33 @@ def test_unknown_paths_and_empty_queries_exit_non_zero_with_a_reason(ws: Workspa
     assert missing.returncode == 1 and "no such file" in missing.stderr
     empty = ws.run("search", "  ", check=False)
     assert empty.returncode == 1 and "empty" in empty.stderr
+
+
+def test_eval_measures_one_split_of_a_qa_file(ws: Workspace, tmp_path: Path) -> None:
+    rows = [
+        {"q": "到2027年底，吉林省智能算力规模的目标是多少？", "keys": ["5000PFLOPS"], "split": "dev"},
+        {
+            "q": "吉林省人工智能核心产业营业收入规模到2027年要达到多少？",
+            "keys": ["营业收入规模达到400亿元"],
+            "split": "dev",
+        },
+        {
+            "q": "到2030年底，吉林省人工智能核心产业营业收入力争达到什么规模？",
+            "keys": ["不在文中的答案"],
+            "split": "holdout",
+        },
+    ]
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+
+    dev = ws.json("eval", str(qa), "--split", "dev")["summary"]
+    holdout = ws.json("eval", str(qa), "--split", "holdout")["summary"]
+    unknown = ws.run("eval", str(qa), "--split", "test", check=False)
+
+    assert (dev["questions"], dev["recall@10"]) == (2, 1.0)
+    assert (holdout["questions"], holdout["recall@10"]) == (1, 0.0)
+    assert (
+        unknown.returncode == 1
+        and "no questions in split 'test'" in unknown.stderr
+        and "dev, holdout" in unknown.stderr
+    )

@@ -50,8 +50,8 @@ class RowResult:
     signals: EvidenceSignals | None = None
 
 
-def load_qa(path: Path) -> list[QARow]:
-    """Read a JSON-lines QA file, saying which line is wrong when one is."""
+def load_qa(path: Path, split: str | None = None) -> list[QARow]:
+    """Read a JSON-lines QA file, saying which line is wrong when one is; ``split``: only its rows."""
     if not path.is_file():
         raise BadQAFile(f"no such QA file: {path}")
     rows: list[QARow] = []
@@ -67,7 +67,13 @@ def load_qa(path: Path) -> list[QARow]:
         rows.append(QARow(q=data["q"], keys=[str(k) for k in data["keys"]], extra=data))
     if not rows:
         raise BadQAFile(f"{path}: no questions in the file")
-    return rows
+    if split is None:
+        return rows
+    chosen = [row for row in rows if row.extra.get("split") == split]
+    if not chosen:
+        present = sorted({str(row.extra["split"]) for row in rows if "split" in row.extra})
+        raise BadQAFile(f"{path}: no questions in split {split!r} (splits in the file: {', '.join(present) or 'none'})")
+    return chosen
 
 
 def _squash(text: str) -> str:
