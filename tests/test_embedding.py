@@ -76,6 +76,9 @@ def test_bundled_backend_returns_unit_float32_vectors(bundled: Embedder) -> None
     assert_unit_float32(bundled.embed_passages(ZH_PASSAGES), (len(ZH_PASSAGES), bundled.dim))
     assert_unit_float32(bundled.embed_query(ZH_QUERIES[0]), (bundled.dim,))
     assert bundled.embed_passages([]).shape == (0, bundled.dim)
+    queries = bundled.embed_queries(ZH_QUERIES)
+    assert_unit_float32(queries, (len(ZH_QUERIES), bundled.dim))
+    np.testing.assert_allclose(queries[0], bundled.embed_query(ZH_QUERIES[0]), atol=1e-4)  # read as a query
 
 
 def test_bundled_backend_names_and_dimensions() -> None:

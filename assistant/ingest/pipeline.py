@@ -228,10 +228,11 @@ class IngestPipeline:
         step = self.settings.ingest_step
         for start in range(0, total, step):
             batch = chunks[start : start + step]
+            dense = self.embedder.embed_passages([c.indexed_text for c in batch])
             heads = [c for c in batch if c.about_text]
-            # Passages and the heads' about texts in one call: batching stays the embedder's business.
-            vectors = self.embedder.embed_passages([c.indexed_text for c in batch] + [c.about_text for c in heads])
-            about = dict(zip((c.index for c in heads), vectors[len(batch) :], strict=True))
+            # Read as queries: an about text is matched against questions as an equal, not as a passage.
+            about_vectors = self.embedder.embed_queries([c.about_text for c in heads])
+            about = dict(zip((c.index for c in heads), about_vectors, strict=True))
             points = [
                 StoredPoint(
                     id=chunk_point_id(doc_id, chunk.index),
@@ -240,7 +241,7 @@ class IngestPipeline:
                     sparse=self.sparse.encode_passage(chunk.indexed_text),
                     about=about.get(chunk.index),
                 )
-                for chunk, vector in zip(batch, vectors[: len(batch)], strict=True)
+                for chunk, vector in zip(batch, dense, strict=True)
             ]
             self.store.upsert_chunks(points)
             if on_progress:

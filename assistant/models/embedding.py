@@ -38,6 +38,14 @@ class Embedder(ABC):
         """Return a (dim,) float32 unit vector for a search query."""
 
     @abstractmethod
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an (n, dim) array of unit vectors for short texts read the way a query is.
+
+        For texts compared with questions as equals, such as what a record is for: e5 reads these
+        with its query prefix (its symmetric use), not as passages.
+        """
+
+    @abstractmethod
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for ``text`` as a passage (prefix and special tokens included)."""
 
@@ -59,17 +67,23 @@ class BatchingEmbedder(Embedder):
         """Return an (len(texts), dim) array for one batch of texts of the same kind."""
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        checked = [_checked_text(t, f"passage {i}") for i, t in enumerate(texts)]
-        if not checked:
-            return np.empty((0, self.dim), dtype=np.float32)
-        batches = [
-            self._encode(checked[start : start + self.batch_size], "passage")
-            for start in range(0, len(checked), self.batch_size)
-        ]
-        return _unit_rows(np.concatenate(batches, axis=0))
+        return self._embed_all(texts, "passage")
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed_all(texts, "query")
 
     def embed_query(self, text: str) -> np.ndarray:
         return _unit_rows(self._encode([_checked_text(text, "query")], "query"))[0]
+
+    def _embed_all(self, texts: Sequence[str], kind: TextKind) -> np.ndarray:
+        checked = [_checked_text(t, f"{kind} {i}") for i, t in enumerate(texts)]
+        if not checked:
+            return np.empty((0, self.dim), dtype=np.float32)
+        batches = [
+            self._encode(checked[start : start + self.batch_size], kind)
+            for start in range(0, len(checked), self.batch_size)
+        ]
+        return _unit_rows(np.concatenate(batches, axis=0))
 
 
 def _checked_text(text: object, what: str) -> str:
