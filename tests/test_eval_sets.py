@@ -18,6 +18,7 @@ CATALOGUE = REPO.parent / "shared" / "data" / "gd_service_items" / "policy.jsonl
 SEEDS_QA = "seeds_qa.jsonl"
 CATALOGUE_QA = "catalogue_qa.jsonl"
 COLLOQUIAL = "catalogue_colloquial.jsonl"
+UNANSWERABLE = "catalogue_unanswerable.jsonl"
 
 SEED_KINDS = {"fact", "colloquial", "unanswerable"}
 CATALOGUE_FIELDS = {"materials", "location", "phone", "time_limit", "conditions", "basis", "courier"}
@@ -60,7 +61,7 @@ def catalogue() -> dict[str, dict[str, Any]]:
     return {r["TASK_CODE"]: r for r in records}
 
 
-@pytest.mark.parametrize("name", [SEEDS_QA, CATALOGUE_QA, COLLOQUIAL])
+@pytest.mark.parametrize("name", [SEEDS_QA, CATALOGUE_QA, COLLOQUIAL, UNANSWERABLE])
 def test_every_row_has_a_question_and_string_keys(name: str) -> None:
     for row in load(name):
         assert isinstance(row["q"], str) and row["q"].strip(), row
@@ -68,7 +69,7 @@ def test_every_row_has_a_question_and_string_keys(name: str) -> None:
         assert all(isinstance(k, str) and squash(k) for k in row["keys"]), row
 
 
-@pytest.mark.parametrize("name", [SEEDS_QA, CATALOGUE_QA, COLLOQUIAL])
+@pytest.mark.parametrize("name", [SEEDS_QA, CATALOGUE_QA, COLLOQUIAL, UNANSWERABLE])
 def test_no_duplicate_questions(name: str) -> None:
     duplicates = [q for q, n in Counter(row["q"] for row in load(name)).items() if n > 1]
     assert not duplicates
@@ -138,3 +139,15 @@ def test_colloquial_questions_do_not_quote_the_item_name() -> None:
 def test_colloquial_targets_exist_in_the_catalogue(catalogue: dict[str, dict[str, Any]]) -> None:
     for row in load(COLLOQUIAL):
         assert catalogue[row["item_id"]]["matter_name"] == row["item_name"], row
+
+
+def test_unanswerable_catalogue_questions_have_no_keys_and_spread_over_topics(
+    catalogue: dict[str, dict[str, Any]],
+) -> None:
+    rows = load(UNANSWERABLE)
+    assert len(rows) >= 40 and all(row["keys"] == [] for row in rows)
+    topics = Counter(row["topic"] for row in rows)
+    assert max(topics.values()) <= 3
+    # The service a question asks for is not an item: no item name holds its topic label.
+    names = {record["matter_name"] for record in catalogue.values()}
+    assert not [t for t in topics if any(t in name for name in names)]
