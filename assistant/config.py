@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         default=None,
         description="Best-match cosine that alone counts as evidence; unset = the value calibrated for the backend.",
     )
+    evidence_about: float | None = Field(
+        default=None,
+        description="Best ABOUT cosine of a service item among the top results that alone counts as evidence; "
+        "unset = the value calibrated for the backend.",
+    )
     evidence_overlap: float | None = Field(
         default=None,
         ge=0,

@@ -126,7 +126,8 @@ def test_the_item_whose_name_means_the_question_outranks_one_whose_materials_ech
         (doc,) = components.store.list_documents()
         heads = [chunk_point_id(doc["doc_id"], i) for i in range(len(ITEMS))]
         about = components.store.about_scores(components.embedder.embed_query(QUESTION), heads)
-        with_about = components.searcher.search(QUESTION, top_k=3).results
+        response = components.searcher.search(QUESTION, top_k=3)
+        with_about = response.results
         components.searcher.settings.about_depth = 0
         without = components.searcher.search(QUESTION, top_k=3).results
     finally:
@@ -136,3 +137,5 @@ def test_the_item_whose_name_means_the_question_outranks_one_whose_materials_ech
     assert without[0].title == "一级注册建造师注销注册"
     assert with_about[0].title == "一级注册建造师变更注册"
     assert {r.chunk_id for r in with_about} == {r.chunk_id for r in without}  # reordered, nothing new
+    assert response.signals is not None  # the evidence decision sees the best about match of the top three
+    assert response.signals.about_top == pytest.approx(max(about[r.chunk_id] for r in with_about), abs=1e-4)

