@@ -110,8 +110,9 @@ class EdgeStore(VectorStore):
         except BaseException:
             self._unlock()
             raise
-        self._dim = _stored_dim(self._chunks_dir) if self._chunks else None
-        self._has_about = ABOUT in _stored_vectors(self._chunks_dir) if self._chunks else True
+        vectors = _stored_vectors(self._chunks_dir) if self._chunks else None
+        self._dim: int | None = int(vectors[DENSE]["size"]) if vectors else None
+        self._has_about = vectors is None or ABOUT in vectors  # a shard made before ABOUT vectors has none
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -326,10 +327,6 @@ def _load_shard(directory: Path) -> EdgeShard | None:
 def _stored_vectors(directory: Path) -> dict[str, Any]:
     """The dense vectors a shard was created with, from the configuration Edge persists beside it."""
     return json.loads((directory / "edge_config.json").read_text(encoding="utf-8"))["vectors"]
-
-
-def _stored_dim(directory: Path) -> int:
-    return int(_stored_vectors(directory)[DENSE]["size"])
 
 
 def _sparse(vector: SparseVector) -> EdgeSparseVector:
