@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant.components import Components
 from assistant.config import get_settings
-from assistant.ingest.chunk import with_note
+from assistant.ingest.chunk import about_text, with_note
 from bench.embed import SERVICE_ITEMS
 from bench.stats import peak_rss_mib, scratch_settings
 
@@ -41,11 +41,7 @@ def measure(components: Components, paths: list[Path]) -> dict[str, Any]:
     # that piece's name line and note are embedded once more (as a query) for its about vector.
     texts = [with_note(h.payload["text"], h.payload.get("search_note") or "") or h.payload["text"] for h in hits]
     with_about = store.about_scores(embedder.embed_query("预热"), [h.id for h in hits])
-    abouts = [
-        "\n".join(t for t in (h.payload["text"].partition("\n")[0], h.payload.get("search_note")) if t)
-        for h in hits
-        if h.id in with_about
-    ]
+    abouts = [about_text(h.payload["text"], h.payload.get("search_note") or "") for h in hits if h.id in with_about]
     started = time.perf_counter()
     embedder.embed_passages(texts)
     passages = time.perf_counter() - started

@@ -79,7 +79,7 @@ def chunk_records(records: Sequence[Record], size: int, overlap: int) -> list[Ch
                     # The note travels as metadata too: relevance checks can see what made the piece match.
                     metadata={**metadata, "search_note": record.search_note} if noted else dict(metadata),
                     search_text=with_note(piece, record.search_note) if noted else "",
-                    about_text="\n".join(p for p in (first, record.search_note) if p) if number == 0 else "",
+                    about_text=about_text(record.text, record.search_note) if number == 0 else "",
                 )
             )
     return chunks
@@ -95,6 +95,12 @@ def with_note(piece: str, note: str) -> str:
         return ""
     first, _, rest = piece.partition("\n")
     return "\n".join(part for part in (first, note, rest) if part)
+
+
+def about_text(text: str, note: str) -> str:
+    """What a record is for, as its ABOUT vector reads it: the first line of its text (the name), then the note."""
+    first = text.partition("\n")[0]
+    return "\n".join(part for part in (first, note) if part)
 
 
 def heading_line(title: str, path: tuple[str, ...], size: int) -> str:
