@@ -135,9 +135,15 @@ def open_page(browser: Browser, ui_server: LiveServer) -> Iterator[OpenPage]:
 
 
 def sign_in(page: Page, key: str) -> None:
+    """Sign in and wait for the greeting; a refusal fails at once with the page's own message."""
     page.locator("#key input").fill(key)
     page.locator("#enter").click()
-    page.locator("#who").get_by_text("已登录").wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('#who').innerText.includes('已登录')"
+        " || document.querySelector('#sign-in-message .error') !== null"
+    )
+    refusal = page.locator("#sign-in-message .error")
+    assert not refusal.count(), f"sign-in refused: {refusal.inner_text()}"
 
 
 def tab_names(page: Page) -> list[str]:
