@@ -15,6 +15,7 @@ from assistant.ingest.chunk import chunk_records
 from assistant.ingest.item_profile import AliasList, BadAliasList, default_aliases, search_note
 from assistant.ingest.pipeline import document_id
 from assistant.ingest.records import service_item_record
+from assistant.retrieval.evidence import OVERLAP_DEPTH
 from assistant.retrieval.store import chunk_point_id
 
 ALIASES = AliasList.parse("机动车驾驶证\t驾照、车本\n增加准驾车型\t增驾、C1升B2\n# a comment\n\n补发\t证件丢了\n")
@@ -107,7 +108,7 @@ def test_a_citizen_finds_the_item_by_the_words_of_its_note(tmp_path: Path) -> No
     assert not any("通俗说法" in r.text for r in found.values())
 
 
-# The 注销 item's materials share the question's words (公司, 注册单位); only the names tell them apart.
+# The 注销 item's materials share the question's words (公司, 注册单位, 一建证); only the names tell them apart.
 ITEMS = [
     row("一级注册建造师变更注册", material_intro=["变更注册申请表"]),
     row(
@@ -141,4 +142,5 @@ def test_the_item_whose_name_means_the_question_outranks_one_whose_materials_ech
     assert with_about[0].title == "一级注册建造师变更注册"
     assert {r.chunk_id for r in with_about} == {r.chunk_id for r in without}  # reordered, nothing new
     assert response.signals is not None  # the evidence decision sees the best about match of the top three
-    assert response.signals.about_top == pytest.approx(max(about[r.chunk_id] for r in with_about[:3]), abs=1e-4)
+    best_about = max(about[r.chunk_id] for r in with_about[:OVERLAP_DEPTH])
+    assert response.signals.about_top == pytest.approx(best_about, abs=1e-4)
