@@ -325,7 +325,7 @@ def _load_shard(directory: Path) -> EdgeShard | None:
 
 
 def _stored_vectors(directory: Path) -> dict[str, Any]:
-    """The dense vectors a shard was created with, from the configuration Edge persists beside it."""
+    """The named dense vectors a shard was created with (dense, and about if present), as Edge persists them."""
     return json.loads((directory / "edge_config.json").read_text(encoding="utf-8"))["vectors"]
 
 
