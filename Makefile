@@ -4,6 +4,7 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+TEST_DEBS := chromium postgresql
 HASH   := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export ASSISTANT_DATA_DIR ?= $(CURDIR)/data
 
@@ -38,8 +39,9 @@ run: install-run
 
 test: install-test
 	$(BIN)/assistant models provision --only qwen2.5-coder-0.5b-instruct
-	# The UI tests drive Debian's chromium (never a browser download).
-	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	# Debian packages the tests use: chromium for the UI tests (never a browser download), the PostgreSQL
+	# server for the database tests (each run starts a private cluster of its own).
+	dpkg -s $(TEST_DEBS) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_DEBS))
 	$(BIN)/ruff check assistant tests bench
 	$(BIN)/python -m pytest -q
 

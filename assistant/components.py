@@ -6,6 +6,7 @@ from functools import cached_property
 
 from assistant.answer.service import AnswerService
 from assistant.config import Settings, get_settings, set_offline_switches
+from assistant.db.engine import Database
 from assistant.drafting.service import DraftService
 from assistant.guides.catalogue import Catalogue
 from assistant.guides.service import GuideService
@@ -31,6 +32,10 @@ class Components:
     @cached_property
     def store(self) -> VectorStore:
         return open_store(self.settings)
+
+    @cached_property
+    def database(self) -> Database:
+        return Database.open(self.settings.database)
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -67,3 +72,5 @@ class Components:
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()
+        if "database" in self.__dict__:
+            self.database.close()

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         "an ingest's sweep of interrupted ingests leaves them.",
     )
 
+    # The relational store (cases, pre-check, audit, feedback): SQLite under data_dir unless a URL is given.
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the relational store, e.g. postgresql+psycopg://user:pw@host/db (shared by "
+        "every replica); unset = SQLite file DATA_DIR/assistant.db (WAL mode).",
+    )
+
     # Embeddings.
     embedding_backend: EmbeddingBackend = Field(
         default="e5-st",
@@ -154,6 +161,11 @@ class Settings(BaseSettings):
     @property
     def store_dir(self) -> Path:
         return self.data_dir / "qdrant"
+
+    @property
+    def database(self) -> str:
+        """The relational store's URL: the configured one, or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'assistant.db').resolve()}"
 
 
 def set_offline_switches() -> None:

@@ -36,7 +36,6 @@ _SERVICE_ITEM_LINES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("设定依据", ("accept_standard",), "basis"),
 )
 _LIST_FIELDS = {"materials", "service_objects", "themes"}
-_PASSAGE_ONLY = {"basis"}  # long; searched through the passage, not needed as a payload field
 _TITLE_KEYS = ("title", "name", "标题", "名称", "题名")
 _TEXT_KEYS = ("text", "content", "body", "内容", "正文", "描述", "description")
 
@@ -68,8 +67,7 @@ def service_item_record(row: Mapping[str, Any]) -> Record:
         if value is None:
             continue
         lines.append(f"{label}：{_join_list(field, value) if isinstance(value, list) else value}")
-        if field not in _PASSAGE_ONLY:
-            fields[field] = value
+        fields[field] = value
     fields["url"] = _scalar(row.get("URL"))
     return Record(
         title=name,

@@ -1,0 +1,1 @@
+"""办件: applications for service items, carried from submission to completion."""
