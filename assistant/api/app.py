@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.api import (
     ask_router,
+    cases_router,
     documents_router,
     drafts_router,
     guide_router,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     for module in (ask_router, search_router, documents_router, openai_router, health_router, guide_router):
         app.include_router(module.router)
     app.include_router(drafts_router.router)
+    app.include_router(cases_router.router)
     mount_ui(app, state)  # the web page at /ui, calling the same services
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from assistant.cases.errors import UnknownItem
@@ -16,10 +17,18 @@ class ItemSource(Protocol):
 
 
 class CatalogueItems:
-    """Items of the ingested catalogue, looked up by their ``item_id`` field."""
+    """Items of the ingested catalogue, looked up by their ``item_id`` field. The catalogue is opened on the
+    first lookup only, so reading and moving cases never needs the vector store."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
+    def __init__(self, catalogue: Callable[[], Catalogue]) -> None:
+        self._open = catalogue
+        self._catalogue: Catalogue | None = None
+
+    @property
+    def catalogue(self) -> Catalogue:
+        if self._catalogue is None:
+            self._catalogue = self._open()
+        return self._catalogue
 
     def rules(self, item_id: str) -> ItemRules:
         wanted = item_id.strip()

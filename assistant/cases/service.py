@@ -40,10 +40,12 @@ from assistant.cases.errors import (
     IllegalTransition,
     MaterialRefused,
     MaterialTooLarge,
+    UnknownItem,
 )
 from assistant.cases.identifiers import IdentityKind, InvalidIdentifier, normalise_identifier
 from assistant.cases.item_rules import ChecklistSlot, ItemRules
 from assistant.cases.items import ItemSource
+from assistant.cases.notices import MaterialProblem, NoticeFacts, NoticeKind, notice_docx
 from assistant.cases.numbering import code_hash, code_matches, new_code, next_case_number
 from assistant.cases.states import (
     ACTIONS,
@@ -69,6 +71,7 @@ from assistant.cases.views import (
 from assistant.db.engine import Database
 from assistant.db.models import Case, CaseMaterial, CaseTransition, SubCase
 from assistant.guides.materials import clean_material, material_key
+from assistant.guides.service import Guide
 
 log = logging.getLogger(__name__)
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -138,6 +141,9 @@ class Step:
     findings: tuple[Finding, ...] = ()  # request_correction (missing required slots are added)
     department: str | None = None  # assign
     assignee: str | None = None  # assign
+    legal_basis: str = ""  # reject, decide (denied): the provision the refusal rests on
+    review_body: str = ""  # reject, decide (denied): the 行政复议机关 the notice names
+    court: str = ""  # reject, decide (denied): the 人民法院 for 行政诉讼
 
 
 @dataclass(frozen=True)
@@ -231,6 +237,15 @@ class CaseService:
             if found is None:
                 raise CaseNotFound(f"case {case.number} has no material {material_id}")
             return _material_view(found), self.blobs.read(session, found.sha256)
+
+    def notice(self, number: str, kind: str) -> tuple[str, bytes]:
+        """The .docx of one of the case's notices (``kind``: Chinese name or slug), filled from the step that
+        gives rise to it; its file name and bytes."""
+        notice_kind = NoticeKind.parse(kind)
+        with self.database.sessions() as session:
+            case = self._load(session, number)
+            facts = self._notice_facts(case, self._history(session, case), notice_kind)
+        return f"{case.number}-{notice_kind.slug}.docx", notice_docx(facts)
 
     # ---- changing ------------------------------------------------------------------------------------
 
@@ -326,7 +341,7 @@ class CaseService:
                     f"{action.label}（{action.name}）is for the {' or '.join(sorted(action.roles))} role, "
                     f"not {actor.role}"
                 )
-            details = self._details(session, case, step)
+            details = self._details(session, case, step, actor)
             self._add_materials(session, case, materials, actor, now)
             target = action.target or current
             if step.action == "assign":
@@ -484,18 +499,21 @@ class CaseService:
                 )
             )
 
-    def _details(self, session: Session, case: Case, step: Step) -> dict[str, Any]:
+    def _details(self, session: Session, case: Case, step: Step, actor: Actor) -> dict[str, Any]:
         """What the action records beside its reason; refuses a step missing what its action needs."""
         if step.action == "start_special":
             if step.procedure not in SPECIAL_PROCEDURES:
                 raise CaseError(f"start_special needs a procedure: one of {'、'.join(SPECIAL_PROCEDURES)}")
             return {"procedure": step.procedure}
         if step.action == "decide":
-            return {"outcomes": _outcomes(case, step)}
+            outcomes = _outcomes(case, step)
+            return {"outcomes": outcomes, **(_remedies(step) if "denied" in outcomes.values() else {})}
+        if step.action == "reject":
+            return _remedies(step)
         if step.action == "extend":
             if any(t.action == "extend" for t in self._history(session, case)):
                 raise IllegalTransition(f"case {case.number} was already extended once (行政许可法 §42 allows one)")
-            return {"days": EXTENSION_DAYS, "approver": None}
+            return {"days": EXTENSION_DAYS, "approver": actor.name}  # the admin approving it
         if step.action == "assign":
             if not (step.department or step.assignee):
                 raise CaseError("assign needs a department, a staff member or both")
@@ -575,6 +593,49 @@ class CaseService:
             raise CaseError(f"unknown light {light!r}; the lights are {', '.join(conditions)}")
         return conditions[light]
 
+    def _notice_facts(self, case: Case, history: Sequence[CaseTransition], kind: NoticeKind) -> NoticeFacts:
+        action = _NOTICE_ACTION[kind]
+        steps = [t for t in history if t.action == action]
+        if kind is NoticeKind.REFUSAL:
+            steps = [t for t in steps if "denied" in t.details.get("outcomes", {}).values()]
+        if not steps:
+            raise CaseError(
+                f"case {case.number} has no {kind.value}: it is issued on {ACTIONS[action].label}（{action}）, "
+                f"which this case has not had (it is {state_label(case.state)})"
+            )
+        step = steps[-1]
+        day = _china_date(step.at)
+        events = clock_events(t for t in history if t.id <= step.id)
+        deadlines = [compute_deadlines(_rules_of(s), events, day, self.calendar) for s in case.sub_cases]
+        received = max((d.received for d in deadlines if d.received), default=None)
+        accepted = min((d.accepted for d in deadlines if d.accepted), default=None)
+        decision_due = min((d.decision_due for d in deadlines if d.decision_due), default=None)
+        denied = {p for p, o in step.details.get("outcomes", {}).items() if o == "denied"}
+        items = [s.item_name for s in case.sub_cases if kind is not NoticeKind.REFUSAL or str(s.position) in denied]
+        problems = tuple(
+            MaterialProblem(material=f["material"], problem=f["problem"], basis=f["basis"])
+            for f in step.details.get("findings", [])
+        )
+        return NoticeFacts(
+            kind=kind,
+            case_number=case.number,
+            department=case.department,
+            applicant=case.applicant_name,
+            items=tuple(items),
+            date=day,
+            received=received,
+            accepted=accepted,
+            materials=tuple(dict.fromkeys(m.name for m in case.materials if m.uploaded_at <= step.at)),
+            decision_due=decision_due,
+            problems=problems,
+            reasons=(step.reason,),
+            legal_basis=step.details.get("legal_basis", ""),
+            extension_days=int(step.details.get("days", 0)),
+            review_body=step.details.get("review_body", ""),
+            court=step.details.get("court", ""),
+            licensing=any(s.matter_type == "行政许可" for s in case.sub_cases),
+        )
+
     def _view(self, session: Session, case: Case) -> CaseView:
         history = self._history(session, case)
         events = clock_events(history)
@@ -622,11 +683,41 @@ class CaseService:
         )
 
 
+_NOTICE_ACTION = {
+    NoticeKind.ACCEPTANCE: "accept",
+    NoticeKind.CORRECTION: "request_correction",
+    NoticeKind.REFUSAL_TO_ACCEPT: "reject",
+    NoticeKind.REFUSAL: "decide",
+    NoticeKind.EXTENSION: "extend",
+}
 _APPLICANT_UPLOADS = frozenset({"submitted", "prereview", "correction"})
 _ALL_STATES = tuple(
     ("submitted", "prereview", "correction", "rejected", "accepted", "review", "special", "decided", "completed",
      "withdrawn")
 )  # fmt: skip
+
+
+def new_case_from_guide(
+    cases: CaseService,
+    guide: Guide,
+    applicant: Applicant,
+    actor: Actor,
+    form: dict[str, Any] | None = None,
+    only: Sequence[str] | None = None,
+) -> tuple[Submission, list[str]]:
+    """Start a guide's 一件事 as one case: its items (or ``only`` those of them) as sub-cases, titled after
+    the guide; also the guide's steps that the catalogue lacks, which the applicant must do elsewhere."""
+    listed = [i.item_id for i in guide.items if i.item_id]
+    if not guide.found or not listed:
+        raise CaseError(f"the guide for “{guide.question}” lists no catalogue item to apply for: {guide.where_to_ask}")
+    if only is not None:
+        outside = [i for i in only if i not in listed]
+        if outside:
+            raise UnknownItem(f"item {outside[0]!r} is not one of this guide's items ({', '.join(listed)})")
+        listed = [i for i in listed if i in only]
+    title = guide.title.removeprefix("一件事：")
+    submission = cases.create(applicant, listed, actor, form=form, title=title, event_key=guide.event)
+    return submission, list(guide.missing)
 
 
 def clock_events(history: Iterable[CaseTransition]) -> list[ClockEvent]:
@@ -760,6 +851,20 @@ def _finding_dict(case: Case, finding: Finding) -> dict[str, Any]:
         "problem": finding.problem.strip(),
         "basis": basis,
         "slot": finding.slot,
+    }
+
+
+def _remedies(step: Step) -> dict[str, str]:
+    """What a refusal records for its notice: the provision, and where the applicant may seek review."""
+    if not (step.review_body.strip() and step.court.strip()):
+        raise CaseError(
+            f"{step.action}: a refusal names where the applicant may apply for 行政复议 (review_body) and the "
+            "people's court for 行政诉讼 (court)"
+        )
+    return {
+        "legal_basis": step.legal_basis.strip(),
+        "review_body": step.review_body.strip(),
+        "court": step.court.strip(),
     }
 
 
