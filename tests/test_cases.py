@@ -313,7 +313,8 @@ if point == "after_commit":  # committed, the process gone before it could answe
         if self._parent is None:  # the database commit, not a flush's inner transaction
             die()
     SessionTransaction.commit = commit
-files = [NewMaterial("补正1.pdf", b"corrected one " + point.encode(), 0), NewMaterial("补正2.pdf", b"two " + point.encode(), 1)]
+tag = point.encode()
+files = [NewMaterial("补正1.pdf", b"corrected one " + tag, 0), NewMaterial("补正2.pdf", b"two " + tag, 1)]
 cases.transition(number, Step("resubmit", "已补正"), Actor("张三", "applicant"), files)
 print("finished without being killed")
 """
