@@ -328,6 +328,11 @@ class CaseService:
             self._check_material(material)
 
         def apply(session: Session, case: Case, now: datetime) -> None:
+            if actor.role not in action.roles:
+                raise CaseForbidden(
+                    f"{action.label}（{action.name}）is for the {' or '.join(sorted(action.roles))} role, "
+                    f"not {actor.role}"
+                )
             current = case.state
             if current not in action.sources:
                 allowed = allowed_actions(current)
@@ -335,11 +340,6 @@ class CaseService:
                     f"case {case.number} is {state_label(current)}（{current}）: it cannot be "
                     f"{action.label}（{action.name}）; allowed now: "
                     + ("、".join(f"{ACTIONS[a].label}（{a}）" for a in allowed) or "nothing (the case is finished)")
-                )
-            if actor.role not in action.roles:
-                raise CaseForbidden(
-                    f"{action.label}（{action.name}）is for the {' or '.join(sorted(action.roles))} role, "
-                    f"not {actor.role}"
                 )
             details = self._details(session, case, step, actor)
             self._add_materials(session, case, materials, actor, now)
