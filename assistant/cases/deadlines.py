@@ -125,9 +125,7 @@ class _Clock:
     def __post_init__(self) -> None:
         self.pauses: list[tuple[date, date]] = []
 
-    @property
-    def notice_due(self) -> date | None:
-        return self.calendar.add_working_days(self.received, CORRECTION_NOTICE_DAYS) if self.received else None
+    notice_due: date | None = None  # §32's last day for the correction notice after the latest receipt
 
     def deem_if_late(self, day: date) -> None:
         """§32: once the 5 days have passed by ``day`` with neither acceptance nor notice, accept from receipt."""
@@ -149,6 +147,7 @@ class _Clock:
             self._running(kind, at, event.days)
         elif kind == "received":
             self.phase, self.received = "awaiting_acceptance", at
+            self.notice_due = self.calendar.add_working_days(at, CORRECTION_NOTICE_DAYS)
         elif kind == "accepted" and self.phase != "not_received":
             self.phase, self.accepted = "running", at
         elif kind == "correction_requested" and self.phase == "awaiting_acceptance":
