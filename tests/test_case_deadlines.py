@@ -159,6 +159,13 @@ def test_a_resubmission_restarts_the_five_days_and_acceptance_starts_the_period(
     assert d.promised_due == date(2026, 4, 8)  # 10 working days; 4-6 April is Qingming
 
 
+def test_papers_added_before_the_acceptance_decision_do_not_restart_the_five_days(cal: WorkCalendar) -> None:
+    events = [ev("received", date(2026, 3, 2)), ev("received", date(2026, 3, 6))]
+    d = run(rules(), events, date(2026, 3, 10), cal)
+    assert d.received == date(2026, 3, 2) and d.correction_notice_due == date(2026, 3, 9)
+    assert d.deemed_accepted and d.accepted == date(2026, 3, 2)
+
+
 def test_receipt_on_a_holiday_counts_from_the_first_working_day_after_it(cal: WorkCalendar) -> None:
     d = run(rules(), [ev("received", date(2026, 10, 3))], date(2026, 10, 5), cal)
     # 8, 9, 10 (the working Saturday), 12, 13 October

@@ -13,6 +13,7 @@ case notice, valid once sealed. It carries no AI-generated label, because no mod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -163,7 +164,7 @@ def _require(facts: NoticeFacts) -> None:
         raise NoticeError(f"{facts.kind.value}缺少{'、'.join(missing)}，无法生成")
 
 
-_NEEDS = {
+_NEEDS: dict[NoticeKind, Callable[[NoticeFacts], list[tuple[str, object]]]] = {
     NoticeKind.ACCEPTANCE: lambda f: [("收到申请材料的日期", f.received)],
     NoticeKind.CORRECTION: lambda f: [("收到申请材料的日期", f.received), ("需要补正的材料", f.problems)],
     NoticeKind.REFUSAL_TO_ACCEPT: lambda f: [
