@@ -202,32 +202,40 @@ class CaseService:
         page_size = min(max(query.page_size, 1), MAX_PAGE_SIZE)
         page = max(query.page, 1)
         conditions = self._worklist_conditions(query)
+        columns = (Case.id, Case.number, Case.title, Case.state, Case.applicant_name, Case.department)
+        columns += (Case.assignee, Case.received_on, Case.version, Case.due_on, Case.legal_due_on)
         with self.database.sessions() as session:
             total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
-            rows = session.scalars(
-                select(Case)
+            rows = session.execute(
+                select(*columns)  # the columns a row shows: no form, checklist or objects to build
                 .where(*conditions)
                 .order_by(Case.due_on.is_(None), Case.due_on, Case.id)
                 .limit(page_size)
                 .offset((page - 1) * page_size)
-                .options(selectinload(Case.sub_cases))
             ).all()
-            today = self.today()
-            cases = [
-                CaseSummary(
-                    number=c.number,
-                    title=c.title,
-                    state=c.state,
-                    applicant_name=c.applicant_name,
-                    department=c.department,
-                    assignee=c.assignee,
-                    item_ids=[s.item_id for s in c.sub_cases],
-                    received_on=c.received_on,
-                    version=c.version,
-                    deadline=self._stored_deadline(c, today),
-                )
-                for c in rows
-            ]
+            item_ids: dict[int, list[str]] = {}
+            for case_id, item_id in session.execute(
+                select(SubCase.case_id, SubCase.item_id)
+                .where(SubCase.case_id.in_([r.id for r in rows]))
+                .order_by(SubCase.case_id, SubCase.position)
+            ):
+                item_ids.setdefault(case_id, []).append(item_id)
+        today = self.today()
+        cases = [
+            CaseSummary(
+                number=r.number,
+                title=r.title,
+                state=r.state,
+                applicant_name=r.applicant_name,
+                department=r.department,
+                assignee=r.assignee,
+                item_ids=item_ids.get(r.id, []),
+                received_on=r.received_on,
+                version=r.version,
+                deadline=self._stored_deadline(r.state, r.due_on, r.legal_due_on, today),
+            )
+            for r in rows
+        ]
         return WorklistPage(cases=cases, total=total, page=page, page_size=page_size)
 
     def material(self, number: str, material_id: int) -> tuple[MaterialView, bytes]:
@@ -543,16 +551,14 @@ class CaseService:
         legal = [d.decision_due for d in dues if d.decision_due is not None]
         case.legal_due_on = min(legal) if legal else None
 
-    def _stored_deadline(self, case: Case, today: date) -> DeadlineView:
-        """The light of a worklist row from the stored due date (the same rule as deadlines.py's)."""
-        paused = case.state == "special"
-        due = case.due_on
+    def _stored_deadline(self, state: str, due: date | None, legal_due: date | None, today: date) -> DeadlineView:
+        """The light of a case from its stored due date (the same rule as deadlines.py's)."""
         if due is None:
-            return DeadlineView(None, case.legal_due_on, None, "none", paused)
+            return DeadlineView(None, legal_due, None, "none", state == "special")
         if today > due:
-            return DeadlineView(due, case.legal_due_on, -max(1, self.calendar.working_days_between(due, today)), "red")
+            return DeadlineView(due, legal_due, -max(1, self.calendar.working_days_between(due, today)), "red")
         left = self.calendar.working_days_between(today, due)
-        return DeadlineView(due, case.legal_due_on, left, "yellow" if left <= YELLOW_DAYS else "green")
+        return DeadlineView(due, legal_due, left, "yellow" if left <= YELLOW_DAYS else "green")
 
     def _worklist_conditions(self, query: WorklistQuery) -> list[Any]:
         conditions: list[Any] = []
@@ -657,7 +663,7 @@ class CaseService:
                 )
             )
         notes = tuple(dict.fromkeys(n for s in sub_views for n in s.deadline.notes))
-        stored = self._stored_deadline(case, today)
+        stored = self._stored_deadline(case.state, case.due_on, case.legal_due_on, today)
         deadline = DeadlineView(
             stored.due_on, stored.legal_due_on, stored.days_left, stored.light, case.state == "special", notes
         )
