@@ -36,7 +36,7 @@ from sqlalchemy import func, insert, select
 from assistant.cases.blobs import BlobStore
 from assistant.cases.errors import UnknownItem
 from assistant.cases.item_rules import ItemRules
-from assistant.cases.service import Actor, Applicant, CaseService, WorklistQuery, merged_checklist
+from assistant.cases.service import NO_DEADLINE, Actor, Applicant, CaseService, WorklistQuery, merged_checklist
 from assistant.db.engine import Database
 from assistant.db.models import Case, CaseTransition, SubCase
 from assistant.ingest.records import service_item_record
@@ -98,6 +98,7 @@ def fill(database: Database, items: list[ItemRules], start: int, stop: int, rng:
                     "code_hash": "0" * 64,
                     "received_on": today,
                     "due_on": due,
+                    "queue_on": due or NO_DEADLINE,
                     "created_at": now,
                     "updated_at": now,
                     "version": 1,
