@@ -55,6 +55,7 @@ from assistant.cases.states import (
     FINAL_STATES,
     OUTCOMES,
     SPECIAL_PROCEDURES,
+    STATES,
     CaseRole,
     allowed_actions,
     state_label,
@@ -579,9 +580,9 @@ class CaseService:
     def _worklist_conditions(self, query: WorklistQuery) -> list[Any]:
         conditions: list[Any] = []
         if query.states:
-            unknown = [s for s in query.states if s not in _ALL_STATES]
+            unknown = [s for s in query.states if s not in STATES]
             if unknown:
-                raise CaseError(f"unknown state {unknown[0]!r}; the states are {', '.join(_ALL_STATES)}")
+                raise CaseError(f"unknown state {unknown[0]!r}; the states are {', '.join(STATES)}")
             conditions.append(Case.state.in_(query.states))
         else:
             conditions.append(Case.state.not_in(FINAL_STATES))
@@ -714,11 +715,6 @@ _NOTICE_ACTION = {
     NoticeKind.EXTENSION: "extend",
 }
 _APPLICANT_UPLOADS = frozenset({"submitted", "prereview", "correction"})
-_ALL_STATES = tuple(
-    ("submitted", "prereview", "correction", "rejected", "accepted", "review", "special", "decided", "completed",
-     "withdrawn")
-)  # fmt: skip
-
 
 def new_case_from_guide(
     cases: CaseService,
