@@ -15,6 +15,7 @@ from assistant.models.embedder_factory import get_embedder
 from assistant.models.embedding import Embedder
 from assistant.models.llm import ChatLLM
 from assistant.models.llm_factory import get_llm
+from assistant.precheck.service import PrecheckService
 from assistant.retrieval.rerank import get_reranker
 from assistant.retrieval.search import Searcher
 from assistant.retrieval.sparse import SparseEncoder
@@ -66,8 +67,16 @@ class Components:
         return DraftService(self.settings, self.searcher, self.llm)
 
     @cached_property
+    def catalogue(self) -> Catalogue:
+        return Catalogue(self.store)
+
+    @cached_property
     def guides(self) -> GuideService:
-        return GuideService(self.searcher, Catalogue(self.store))
+        return GuideService(self.searcher, self.catalogue)
+
+    @cached_property
+    def precheck(self) -> PrecheckService:
+        return PrecheckService(self.settings, self.searcher)
 
     def close(self) -> None:
         if "store" in self.__dict__:

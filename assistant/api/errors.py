@@ -121,10 +121,12 @@ def status_and_code(exc: AssistantError) -> tuple[int, str]:
     from assistant.ingest.loaders import UnsupportedFormat
     from assistant.models.llm import LLMError
     from assistant.models.provision import ProvisionError
+    from assistant.precheck.service import UnknownItem
     from assistant.retrieval.store import StoreBusy, StoreMismatch
 
     for kind, status, code in (
         (UploadTooLarge, 413, "payload_too_large"),
+        (UnknownItem, 404, "not_found"),
         (UnsupportedFormat, 415, "unsupported_media_type"),
         (StoreBusy, 503, "store_busy"),
         (StoreMismatch, 503, "store_mismatch"),
