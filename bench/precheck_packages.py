@@ -63,7 +63,7 @@ DEFECTS = {
 }
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"  # noqa: E501
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红梅玉兰俊峰文辉海燕晓东春梅立新永健宏斌"
-_AREAS = ("440104", "440106", "440303", "440604", "441302", "440111", "445102")
+_AREAS = ("440104", "440106", "440303", "441302", "440111", "440105", "440305")
 _ORG_WORDS = ("华南", "粤海", "岭南", "珠江", "南粤", "羊城", "越秀", "天河")
 _ORG_KINDS = ("生物科技有限公司", "实验动物中心", "水务有限公司", "医药研究院有限公司", "食品有限公司")
 
@@ -143,9 +143,9 @@ class Applicant:
 
 
 def person_id(rng: random.Random) -> str:
-    birth = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 40))
+    birth = date(1988, 1, 1) + timedelta(days=rng.randrange(0, 365 * 15))  # after every area code below existed
     body = f"{rng.choice(_AREAS)}{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # it expects the number with a check digit place
 
 
 def credit_code(rng: random.Random) -> str:

@@ -96,8 +96,10 @@ def form_against_certificates(form: dict[str, Any], placements: list[Placement])
         if placement.slot is None or not _CERTIFICATE_SLOT.search(placement.slot.name):
             continue
         facts = read_facts(placement.material.text)
-        for label, keys, values, equal in _comparisons(facts):
+        for label, keys, values, equal, kind in _comparisons(facts):
             typed = next((str(form[k]).strip() for k in keys if str(form.get(k) or "").strip()), "")
+            if kind is not None and typed and not is_valid_identifier(kind, typed):
+                continue  # already reported as a bad number; a mismatch would say the same twice
             if typed and values and not any(equal(typed, v) for v in values):
                 found.append(
                     Finding(
@@ -112,16 +114,20 @@ def form_against_certificates(form: dict[str, Any], placements: list[Placement])
     return found
 
 
-def _comparisons(facts: Facts) -> Iterable[tuple[str, tuple[str, ...], list[str], Callable[[str, str], bool]]]:
+Comparison = tuple[str, tuple[str, ...], list[str], Callable[[str, str], bool], IdentityKind | None]
+
+
+def _comparisons(facts: Facts) -> Iterable[Comparison]:
+    """(label, form keys, values on the certificate, equality, identifier kind) for each fact compared."""
     person_ids = [i.number for i in facts.identifiers if i.kind == "person" and is_valid_identifier("person", i.number)]
     codes = [
         i.number for i in facts.identifiers if i.kind == "enterprise" and is_valid_identifier("enterprise", i.number)
     ]
     same_number: Callable[[str, str], bool] = lambda a, b: a.upper().replace(" ", "") == b  # noqa: E731
-    yield "姓名", FORM_PERSON_NAME, facts.person_names, same_name
-    yield "公民身份号码", FORM_PERSON_ID, person_ids, same_number
-    yield "单位名称", FORM_ORG_NAME, facts.organisation_names, same_name
-    yield "统一社会信用代码", FORM_CREDIT_CODE, codes, same_number
+    yield "姓名", FORM_PERSON_NAME, facts.person_names, same_name, None
+    yield "公民身份号码", FORM_PERSON_ID, person_ids, same_number, "person"
+    yield "单位名称", FORM_ORG_NAME, facts.organisation_names, same_name, None
+    yield "统一社会信用代码", FORM_CREDIT_CODE, codes, same_number, "enterprise"
 
 
 def validity(placements: list[Placement], today: date, decision_due: date | None) -> list[Finding]:
