@@ -100,6 +100,8 @@ def score(package: Package, report: PrecheckReport, into: Score) -> None:
             into.found[kind] += 1
     for f in findings:
         kind = next(k for k, kinds in DEFECTS.items() if f.kind in kinds)
+        if any(_matches(f, k, w) for k, w in package.consequences if k == kind):
+            continue  # true, and following from a planted defect: neither a hit nor a false finding
         into.reported[kind] += 1
         if any(_matches(f, k, w) for k, w in planted if k == kind):
             into.correct[kind] += 1
@@ -121,8 +123,10 @@ def _matches(finding: Any, kind: str, where: str) -> bool:
         return False
     if where.startswith("slot:"):
         return finding.slot_index == int(where[5:]) and finding.material is None
-    if where == "form":
-        return finding.material is None
+    if where == "form":  # a mismatch names the certificate the form differs from
+        return finding.material is None or kind == "mismatch"
+    if kind == "duplicate":  # either copy of the pair may be the one named; the finding names both
+        return finding.material == where or f"“{where}”" in finding.message
     return finding.material == where
 
 

@@ -76,6 +76,9 @@ class Package:
     form: dict[str, str]
     materials: list[Material]
     defects: list[tuple[str, str]] = field(default_factory=list)  # (defect kind, file name or "slot:N")
+    # Findings that follow from a planted defect and are true, though not planted themselves: a slot whose
+    # only file cannot be read (and whose name does not say what it is) is also a missing material.
+    consequences: set[tuple[str, str]] = field(default_factory=set)
     signed: set[str] = field(default_factory=set)  # files drawn with a place for a signature or seal
     today: date = date(2026, 12, 7)
     decision_due: date = date(2027, 1, 15)
@@ -538,6 +541,7 @@ class PackageMaker:
             package.signed.add(name)
         if defect in ("unreadable", "unreadable_file"):
             package.defects.append((defect, name))
+            package.consequences.add(("missing", f"slot:{slot.index}"))
         if defect in ("expired", "expires_before_decision"):
             package.defects.append((defect, name))
         if defect == "bad_checksum":

@@ -41,6 +41,17 @@ def slot_basis(slot: ChecklistSlot) -> str:
     return f"本事项申请材料清单第{slot.index + 1}项“{slot.name}”"
 
 
+def first_copies(placements: list[Placement]) -> list[Placement]:
+    """The placements without the second and later uploads of the same file."""
+    seen: set[str] = set()
+    result = []
+    for placement in placements:
+        if placement.material.error is not None or placement.material.sha256 not in seen:
+            seen.add(placement.material.sha256)
+            result.append(placement)
+    return result
+
+
 def missing_materials(rules: ItemRules, placements: list[Placement]) -> list[Finding]:
     readable = {p.slot.index for p in placements if p.slot is not None and p.material.error is None}
     return [
@@ -262,11 +273,14 @@ def not_required(placements: list[Placement]) -> list[Finding]:
     ]
 
 
-def seals_and_signatures(placements: list[Placement]) -> list[Finding]:
-    """Materials with a place for a seal or a signature: for staff to check by eye; never judged here."""
+def seals_and_signatures(placements: list[Placement], min_confidence: float) -> list[Finding]:
+    """Materials with a place for a seal or a signature: for staff to check by eye; never judged here.
+
+    Files that cannot be read are left out: they come back anyway, and are checked then."""
     found: list[Finding] = []
     for p in placements:
-        if p.slot is None or p.material.error is not None:
+        legible = [page for page in p.material.pages if not page.no_text and page.confidence >= min_confidence]
+        if p.slot is None or p.material.error is not None or not legible:
             continue
         facts = read_facts(p.material.text)
         if facts.asks_seal or facts.asks_signature or _SEAL_SLOT.search(p.slot.name):

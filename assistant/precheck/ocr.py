@@ -29,19 +29,12 @@ class OcrLine:
 class OcrPage:
     lines: list[OcrLine]
     rotation: int  # degrees the page was turned (counter-clockwise) and has been read as upright
-    boxes: int  # text boxes detected, including those read with too little confidence to keep
+    chars: int  # characters recognised, including lines read with too little confidence to keep
+    confidence: float  # recognition confidence over all those characters (1.0 for a page without text)
 
     @property
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
-
-    @property
-    def confidence(self) -> float:
-        """Recognition confidence over the page's characters (1.0 for a page without text)."""
-        chars = sum(len(line.text) for line in self.lines)
-        if not chars:
-            return 1.0
-        return sum(line.score * len(line.text) for line in self.lines) / chars
 
 
 class PageOcr:
@@ -68,17 +61,20 @@ class PageOcr:
             prepared, _ = engine.maybe_add_letterbox(prepared, {})
             boxes, _ = engine.auto_text_det(prepared)
             if boxes is None:
-                return OcrPage(lines=[], rotation=0, boxes=0)
+                return OcrPage(lines=[], rotation=0, chars=0, confidence=1.0)
             crops = engine.get_crop_img_list(prepared, boxes)
             crops, verdicts, _ = engine.text_cls(crops)
             recognised, _ = engine.text_rec(crops, False)
         rotation = _page_rotation(boxes, verdicts)
         found = [
-            (_upright_centre(box, rotation), _size(box, rotation), str(rec[0]), float(rec[1]))
+            (_upright_centre(box, rotation), _size(box, rotation), str(rec[0]).strip(), float(rec[1]))
             for box, rec in zip(boxes, recognised, strict=True)
-            if str(rec[0]).strip() and float(rec[1]) >= engine.text_score
+            if str(rec[0]).strip()
         ]
-        return OcrPage(lines=_reading_order(found), rotation=rotation, boxes=len(boxes))
+        kept = [f for f in found if f[3] >= engine.text_score]
+        chars = sum(len(f[2]) for f in found)
+        confidence = sum(f[3] * len(f[2]) for f in found) / chars if chars else 1.0
+        return OcrPage(lines=_reading_order(kept), rotation=rotation, chars=chars, confidence=confidence)
 
 
 def _bgr(image: np.ndarray) -> np.ndarray:

@@ -29,6 +29,9 @@ SUFFIXES = (".pdf", ".docx", *IMAGE_SUFFIXES)
 MIN_PAGE_CHARS = 4
 # Grey-level spread below which an image is an empty sheet (paper texture and scanner noise stay below it).
 _BLANK_SPREAD = 6.0
+# Mean saturation and brightness (0-255) of a sheet of paper, printed or not, in a scan or a photo.
+_PAPER_SATURATION = 40
+_PAPER_BRIGHTNESS = 110
 # OCR works on at most this long a side (rapidocr's own limit is 2000); larger scans are shrunk first.
 _MAX_SIDE = 2000
 
@@ -140,15 +143,16 @@ class MaterialReader:
         return result
 
     def _image_page(self, number: int, image: Image.Image) -> Page:
-        grey = np.asarray(image.convert("L"), dtype=np.float32)
-        if float(grey.std()) < _BLANK_SPREAD:
+        # Averaged over 4x4 blocks, scanner grain cancels out and only marks on the sheet keep a spread.
+        coarse = np.asarray(image.convert("L").reduce(4), dtype=np.float32)
+        if float(coarse.std()) < _BLANK_SPREAD:
             return Page(number=number, text="", source="ocr", confidence=1.0, blank=True)
         read = self.ocr.read(np.asarray(image.convert("RGB")))
-        text = read.text
-        no_text = len(_compact(text)) < MIN_PAGE_CHARS
-        return Page(
-            number=number, text=text, source="ocr", confidence=read.confidence, rotation=read.rotation, no_text=no_text
-        )
+        if read.chars >= MIN_PAGE_CHARS:
+            return Page(number, read.text, "ocr", read.confidence, rotation=read.rotation)
+        if _looks_like_paper(image):  # a sheet with marks on it but no legible text: a scan too poor to read
+            return Page(number, read.text, "ocr", confidence=0.0, rotation=read.rotation)
+        return Page(number, read.text, "ocr", read.confidence, rotation=read.rotation, no_text=True)
 
 
 class UnreadableMaterial(Exception):
@@ -193,6 +197,12 @@ def _bad_image(exc: Exception, max_pixels: int) -> str:
     if isinstance(exc, Image.DecompressionBombError):
         return f"图片像素过多，超过预审可读取的上限 {max_pixels / 1e6:.0f} 百万像素，请缩小后重新上传"
     return "不是可识别的图片文件，或文件已损坏，请重新扫描或拍照"
+
+
+def _looks_like_paper(image: Image.Image) -> bool:
+    """Light and nearly colourless on the whole, as paper is (a photo of a scene is neither)."""
+    hsv = np.asarray(image.convert("HSV"), dtype=np.float32)
+    return float(hsv[:, :, 1].mean()) < _PAPER_SATURATION and float(hsv[:, :, 2].mean()) > _PAPER_BRIGHTNESS
 
 
 def _compact(text: str) -> str:

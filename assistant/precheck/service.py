@@ -63,14 +63,15 @@ class PrecheckService:
         read_seconds = time.perf_counter() - started
         placements = place(read, rules.checklist)
         min_conf = self.settings.precheck_min_confidence
+        distinct = checks.first_copies(placements)  # a file uploaded twice is reported once, as a duplicate
         findings: list[Finding] = [
             *checks.missing_materials(rules, placements),
             *checks.pages(placements, min_conf),
-            *checks.identifiers(form, placements, min_conf),
-            *checks.form_against_certificates(form, placements),
-            *checks.validity(placements, today, decision_due),
-            *checks.not_required(placements),
-            *checks.seals_and_signatures(placements),
+            *checks.identifiers(form, distinct, min_conf),
+            *checks.form_against_certificates(form, distinct),
+            *checks.validity(distinct, today, decision_due),
+            *checks.not_required(distinct),
+            *checks.seals_and_signatures(distinct, min_conf),
             *self.conditions(rules),
         ]
         meta = {
