@@ -358,6 +358,24 @@ _STATEMENT_SLOT = re.compile(r"承诺书|委托书|决议|说明|声明")
 _CERT_SLOT = re.compile(r"证书|执业证|许可证|残疾人证|社会保障卡|户口簿|评定表|结婚证|资格证|注册证")
 
 
+_VALIDITY_SLOT = re.compile(r"证书|执业证|许可证|残疾人证|社会保障卡|注册证")
+
+
+def _kind(slot_name: str) -> str:
+    """What kind of document a slot asks for, as the generator draws it."""
+    if _PHOTO_SLOT.search(slot_name):
+        return "photo"
+    if _FORM_SLOT.search(slot_name):
+        return "form"
+    if _ID_SLOT.search(slot_name):
+        return "id"
+    if _LICENCE_SLOT.search(slot_name):
+        return "licence"
+    if _CERT_SLOT.search(slot_name):
+        return "certificate"
+    return "statement"
+
+
 def clean_title(slot_name: str) -> str:
     title = re.sub(r"[《》〈〉“”]|（[^）]*(原件|复印件|正反面)[^）]*）|[。；;]$", "", slot_name).strip()
     return title.split("或")[0] if _LICENCE_SLOT.search(title) else title
@@ -394,16 +412,14 @@ class PackageMaker:
                 planted[defect] = pick(lambda s: True)
             elif defect in ("expired", "expires_before_decision"):
                 planted[defect] = pick(
-                    lambda s: bool(_ID_SLOT.search(s.name) or _LICENCE_SLOT.search(s.name) or _CERT_SLOT.search(s.name))
-                )  # noqa: E501
-            elif defect == "bad_checksum":
-                planted[defect] = (
-                    pick(lambda s: bool(_ID_SLOT.search(s.name) or _LICENCE_SLOT.search(s.name))) or "form"
+                    lambda s: _kind(s.name) in ("id", "licence") or bool(_VALIDITY_SLOT.search(s.name))
                 )
+            elif defect == "bad_checksum":
+                planted[defect] = pick(lambda s: _kind(s.name) in ("id", "licence")) or "form"
             elif defect == "mismatch":
                 planted[defect] = "form"
             elif defect in ("blank", "unreadable", "duplicate", "unreadable_file"):
-                planted[defect] = pick(lambda s: not _PHOTO_SLOT.search(s.name))
+                planted[defect] = pick(lambda s: _kind(s.name) != "photo")
             else:
                 planted[defect] = True
         for slot in self.rules.checklist:
@@ -445,9 +461,7 @@ class PackageMaker:
         return package
 
     def _has_certificate(self) -> bool:
-        return any(
-            s.required and (_ID_SLOT.search(s.name) or _LICENCE_SLOT.search(s.name)) for s in self.rules.checklist
-        )
+        return any(s.required and _kind(s.name) in ("id", "licence") for s in self.rules.checklist)
 
     def _add_slot(
         self,
@@ -469,20 +483,21 @@ class PackageMaker:
                 days=rng.randrange(3, (package.decision_due - package.today).days - 2)
             )
         signed = False
-        if _PHOTO_SLOT.search(slot.name):
+        kind = _kind(slot.name)
+        if kind == "photo":
             name, data = f"{stem}.jpg", jpeg(photo(rng))
-        elif _ID_SLOT.search(slot.name) or _LICENCE_SLOT.search(slot.name) or _CERT_SLOT.search(slot.name):
+        elif kind in ("id", "licence", "certificate"):
             bad = (
-                break_checksum(person.id_number if _ID_SLOT.search(slot.name) else person.credit_code)
+                break_checksum(person.id_number if kind == "id" else person.credit_code)
                 if defect == "bad_checksum"
                 else None
-            )  # noqa: E501
-            if _ID_SLOT.search(slot.name):
+            )
+            if kind == "id":
                 image = id_card(person, valid_until, bad)
-            elif _LICENCE_SLOT.search(slot.name):
+            elif kind == "licence":
                 image, signed = business_licence(person, valid_until, bad), True
             else:
-                has_validity = bool(re.search(r"证书|执业证|许可证|残疾人证|社会保障卡|注册证", slot.name))
+                has_validity = bool(_VALIDITY_SLOT.search(slot.name))
                 image, signed = certificate(title, person, valid_until if has_validity else None, rng), True
             quality = "poor" if defect == "unreadable" else "ok"
             turn = rng.choice((90, 180, 270)) if rotate and rng.random() < 0.3 and quality == "ok" else 0
@@ -502,7 +517,7 @@ class PackageMaker:
             name, data = f"{stem}.jpg", jpeg(scanned(draw_page(lines, (1000, 900)), rng, "poor"), 40)
         else:
             signed = True
-            if _FORM_SLOT.search(slot.name) or rng.random() < 0.5:
+            if kind == "form" or rng.random() < 0.5:
                 rows = [("姓名", person.name), ("公民身份号码", person.id_number), ("联系电话", person.phone)]
                 if self.enterprise:
                     rows = [

@@ -17,6 +17,9 @@ from assistant.precheck.reading import ReadMaterial
 
 # Below this an upload fits no slot.
 MIN_CONFIDENCE = 0.45
+# A further upload joins a slot that already has one (the back of a card) only on a strong match: a second
+# photo without text does not join the photo slot on that alone.
+MIN_EXTRA_CONFIDENCE = 0.75
 # Words a slot name carries that say nothing about which document it is.
 _NOISE = re.compile(
     r"[《》〈〉“”\"'；;，,。.、：:（）()\[\]【】\s]|原件|复印件|影印件|扫描件|\d+份|一份|两份|有效|提交|提供|相关|材料"
@@ -62,7 +65,7 @@ def place(materials: list[ReadMaterial], checklist: tuple[ChecklistSlot, ...]) -
             chosen[id(material)] = (slot, score)
             filled.add(slot.index)
     for score, material, slot in pairs:
-        if id(material) not in chosen:
+        if id(material) not in chosen and score >= MIN_EXTRA_CONFIDENCE:
             chosen[id(material)] = (slot, score)
     return [Placement(m, *chosen.get(id(m), (None, 0.0))) for m in materials]
 
