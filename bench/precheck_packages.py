@@ -361,6 +361,12 @@ _CERT_SLOT = re.compile(r"证书|执业证|许可证|残疾人证|社会保障�
 _VALIDITY_SLOT = re.compile(r"证书|执业证|许可证|残疾人证|社会保障卡|注册证")
 
 
+def _has_validity(slot_name: str) -> bool:
+    """Whether the generator draws a validity period on this slot's document."""
+    kind = _kind(slot_name)
+    return kind in ("id", "licence") or kind == "certificate" and bool(_VALIDITY_SLOT.search(slot_name))
+
+
 def _kind(slot_name: str) -> str:
     """What kind of document a slot asks for, as the generator draws it."""
     if _PHOTO_SLOT.search(slot_name):
@@ -411,11 +417,7 @@ class PackageMaker:
             if defect == "missing":
                 planted[defect] = pick(lambda s: True)
             elif defect in ("expired", "expires_before_decision"):
-                planted[defect] = pick(
-                    lambda s: _kind(s.name) in ("id", "licence") or bool(_VALIDITY_SLOT.search(s.name))
-                )
-            elif defect == "bad_checksum":
-                planted[defect] = pick(lambda s: _kind(s.name) in ("id", "licence")) or "form"
+                planted[defect] = pick(lambda s: _has_validity(s.name))
             elif defect == "mismatch":
                 planted[defect] = "form"
             elif defect in ("blank", "unreadable", "duplicate", "unreadable_file"):
@@ -497,8 +499,8 @@ class PackageMaker:
             elif kind == "licence":
                 image, signed = business_licence(person, valid_until, bad), True
             else:
-                has_validity = bool(_VALIDITY_SLOT.search(slot.name))
-                image, signed = certificate(title, person, valid_until if has_validity else None, rng), True
+                shown = valid_until if _has_validity(slot.name) else None
+                image, signed = certificate(title, person, shown, rng), True
             quality = "poor" if defect == "unreadable" else "ok"
             turn = rng.choice((90, 180, 270)) if rotate and rng.random() < 0.3 and quality == "ok" else 0
             image = scanned(image, rng, quality, turn)
