@@ -418,6 +418,8 @@ class PackageMaker:
                 planted[defect] = pick(lambda s: True)
             elif defect in ("expired", "expires_before_decision"):
                 planted[defect] = pick(lambda s: _has_validity(s.name))
+            elif defect == "bad_checksum":
+                planted[defect] = pick(lambda s: _kind(s.name) in ("id", "licence")) or "form"
             elif defect == "mismatch":
                 planted[defect] = "form"
             elif defect in ("blank", "unreadable", "duplicate", "unreadable_file"):
