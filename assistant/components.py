@@ -5,6 +5,9 @@ from __future__ import annotations
 from functools import cached_property
 
 from assistant.answer.service import AnswerService
+from assistant.cases.blobs import BlobStore
+from assistant.cases.items import CatalogueItems
+from assistant.cases.service import CaseService
 from assistant.config import Settings, get_settings, set_offline_switches
 from assistant.db.engine import Database
 from assistant.drafting.service import DraftService
@@ -39,6 +42,23 @@ class Components:
         return Database.open(self.settings.database)
 
     @cached_property
+    def catalogue(self) -> Catalogue:
+        return Catalogue(self.store)
+
+    @cached_property
+    def cases(self) -> CaseService:
+        """The case service; material bytes go into the database when it is PostgreSQL (shared by replicas)."""
+        store = self.settings.materials_store
+        in_database = store == "database" or (store == "auto" and self.database.dialect == "postgresql")
+        return CaseService(
+            self.database,
+            BlobStore(self.settings.materials_dir, in_database=in_database),
+            CatalogueItems(lambda: self.catalogue),
+            number_prefix=self.settings.case_number_prefix,
+            max_file_mb=self.settings.max_file_mb,
+        )
+
+    @cached_property
     def embedder(self) -> Embedder:
         return get_embedder(self.settings)
 
@@ -65,10 +85,6 @@ class Components:
     @cached_property
     def drafter(self) -> DraftService:
         return DraftService(self.settings, self.searcher, self.llm)
-
-    @cached_property
-    def catalogue(self) -> Catalogue:
-        return Catalogue(self.store)
 
     @cached_property
     def guides(self) -> GuideService:

@@ -14,6 +14,7 @@ from PIL import Image
 
 from assistant.api.app import create_app
 from assistant.cases.item_rules import ItemRules
+from assistant.cases.items import CatalogueItems
 from assistant.cli import main
 from assistant.components import Components
 from assistant.config import Settings, get_settings
@@ -278,7 +279,7 @@ def catalogue_dir(tmp_path_factory: pytest.TempPathFactory, rows: dict[str, dict
     components = Components(Settings(data_dir=data_dir))
     try:
         assert components.ingestor.ingest_paths([source]).count("added") == 1
-        assert item_rules(components.catalogue, LAWYER).name.endswith("兼职律师执业许可")
+        assert item_rules(CatalogueItems(lambda: components.catalogue), LAWYER).name.endswith("兼职律师执业许可")
     finally:
         components.close()
     return data_dir
@@ -330,7 +331,7 @@ def test_http_precheck_for_applicants_stores_nothing_and_says_what_was_wrong(
             assert body["meta"]["decision_due"] == "2027-01-15"
 
             unknown = client.post("/v1/precheck", data={"item_id": "NOPE"}, files=files[:1])
-            assert unknown.status_code == 404 and "NOPE" in unknown.json()["error"]["message"]
+            assert unknown.status_code == 422 and "NOPE" in unknown.json()["error"]["message"]
             none = client.post("/v1/precheck", data={"item_id": NO_MATERIALS}, files=files[:1])
             assert none.status_code == 422 and "没有列出申请材料" in none.json()["error"]["message"]
             bad_form = client.post("/v1/precheck", data={"item_id": LAWYER, "form": "[1"}, files=files[:1])

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.api import (
     ask_router,
+    cases_router,
     documents_router,
     drafts_router,
     guide_router,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
         app.include_router(module.router)
     app.include_router(drafts_router.router)
     app.include_router(precheck_router.router)
+    app.include_router(cases_router.router)
     mount_ui(app, state)  # the web page at /ui, calling the same services
     return app
 

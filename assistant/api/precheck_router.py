@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.api.deps import AnyCaller, State
 from assistant.api.errors import InvalidRequest, error_responses
 from assistant.api.uploads import check_size
+from assistant.cases.items import CatalogueItems
 from assistant.precheck.reading import Material
 from assistant.precheck.service import item_rules
 
@@ -39,7 +40,7 @@ def parse_form(raw: str | None) -> dict[str, Any]:
 
 @router.post(
     "/v1/precheck",
-    responses=error_responses(401, 404, 413, 422, 429),
+    responses=error_responses(401, 413, 422, 429),
     summary="Pre-check application materials against a service item (nothing is stored)",
 )
 async def precheck(
@@ -63,7 +64,7 @@ async def precheck(
         check_size(f.filename or "", f.size or 0, state.settings.max_file_mb)
     materials = [Material(name=f.filename or f"file{n}", data=await f.read()) for n, f in enumerate(files, 1)]
     components = state.components
-    rules = await run_in_threadpool(item_rules, components.catalogue, item_id.strip(), caller.access)
+    rules = await run_in_threadpool(item_rules, CatalogueItems(lambda: components.catalogue), item_id)
     report = await run_in_threadpool(components.precheck.run, rules, fields, materials, decision_due)
     log.info("precheck by %s: item %s, %d files, %d findings", caller.name, item_id, len(files), len(report.findings))
     return report.as_dict()

@@ -26,6 +26,7 @@ def read_form(path: str | None) -> dict[str, Any]:
 
 def cmd_precheck(args: argparse.Namespace) -> int:
     """Print the 预审意见 the API gives for the same item, form and files."""
+    from assistant.cases.items import CatalogueItems
     from assistant.components import Components
     from assistant.precheck.reading import Material
     from assistant.precheck.service import item_rules
@@ -37,7 +38,7 @@ def cmd_precheck(args: argparse.Namespace) -> int:
     materials = [Material(name=Path(p).name, data=Path(p).read_bytes()) for p in args.files]
     components = Components(get_settings())
     try:
-        rules = item_rules(components.catalogue, args.item_id)
+        rules = item_rules(CatalogueItems(lambda: components.catalogue), args.item_id)
         report = components.precheck.run(rules, form, materials, args.decision_due)
     finally:
         components.close()

@@ -21,7 +21,7 @@ from assistant.precheck.report import PrecheckReport, build_report
 from assistant.precheck.slotting import place
 
 if TYPE_CHECKING:
-    from assistant.guides.catalogue import Catalogue
+    from assistant.cases.items import ItemSource
     from assistant.retrieval.search import Searcher
 
 _CONDITION_RESULTS = 3
@@ -29,10 +29,6 @@ _CONDITION_RESULTS = 3
 
 class PrecheckError(AssistantError):
     """The pre-check cannot run for this item (and says why)."""
-
-
-class UnknownItem(PrecheckError):
-    """No service item with this id in the catalogue."""
 
 
 class NoChecklist(PrecheckError):
@@ -126,15 +122,12 @@ class PrecheckService:
         return points
 
 
-def item_rules(catalogue: Catalogue, item_id: str, access: list[str] | None = None) -> ItemRules:
-    """The rules of the catalogue item ``item_id`` (its TASK_CODE), ready for a pre-check."""
-    for item in catalogue.items(access):
-        if str(item.fields.get("item_id") or "") == item_id:
-            rules = ItemRules.from_fields(item.fields, item.name)
-            if not rules.checklist:
-                raise NoChecklist(_no_checklist(rules))
-            return rules
-    raise UnknownItem(f"事项目录中没有编码为 {item_id} 的事项（先导入事项目录，或核对事项编码）")
+def item_rules(items: ItemSource, item_id: str) -> ItemRules:
+    """The rules of the catalogue item ``item_id`` (its TASK_CODE), when it has a checklist to check against."""
+    rules = items.rules(item_id)  # UnknownItem (cases.errors) naming the id
+    if not rules.checklist:
+        raise NoChecklist(_no_checklist(rules))
+    return rules
 
 
 def _no_checklist(rules: ItemRules) -> str:
