@@ -42,7 +42,7 @@ from bench.precheck_packages import (
     text_pdf,
 )
 
-pytest_plugins = ["api_fixtures"]
+pytest_plugins = ["api_fixtures", "db_fixtures"]
 
 LAWYER = "11440100007483180K3440109002002"  # 兼职律师执业许可: 申请表格, 参保缴费证明, 承诺书, 居民身份证
 LAB = "11440000006939801C244010300100202"  # 实验动物使用许可（变更）: 申请书, 原许可证, 营业执照或法人证书
@@ -313,7 +313,7 @@ def test_cli_precheck_prints_the_report_and_refuses_an_item_without_checklist(
 def test_http_precheck_for_applicants_stores_nothing_and_says_what_was_wrong(
     catalogue_dir: Path, person: Applicant, api_keys
 ) -> None:
-    from tests.api_fixtures import LiveServer, server_settings
+    from api_fixtures import LiveServer, server_settings
 
     server = LiveServer(create_app(server_settings(catalogue_dir, api_keys=api_keys.setting))).start()
     try:
@@ -341,5 +341,90 @@ def test_http_precheck_for_applicants_stores_nothing_and_says_what_was_wrong(
             )
             assert big.status_code == 413
         assert server.state.components.store.list_documents() == documents_before
+    finally:
+        server.stop()
+
+
+# --- a case's pre-check: its stored materials, its deadline, on SQLite and PostgreSQL --------------------
+
+
+def test_a_case_precheck_reads_its_stored_materials_keeps_the_report_and_changes_nothing(
+    catalogue_dir: Path,
+    database_url: str,
+    tmp_path: Path,
+    person: Applicant,
+    api_keys,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from api_fixtures import LiveServer, server_settings
+    from sqlalchemy import func, select
+
+    from assistant.cases.service import Actor, NewMaterial
+    from assistant.cases.service import Applicant as CaseApplicant
+    from assistant.db.models import PrecheckRecord
+
+    settings = Settings(data_dir=catalogue_dir, database_url=database_url, materials_path=tmp_path / "materials")
+    components = Components(settings)
+    try:
+        package = lawyer_package(person)
+        filed = [NewMaterial(m.name, m.data, slot) for slot, m in enumerate(package) if slot != 2]  # no 承诺书
+        submission = components.cases.create(
+            CaseApplicant("person", person.name, person.id_number, person.phone), [LAWYER], Actor("窗口", "staff"),
+            materials=filed,
+        )  # fmt: skip
+        number = submission.case.number
+        before = components.cases.get(number)
+
+        report = components.case_precheck.run(number, "预审员")
+        kinds = [(f.kind, f.slot_index) for f in report.findings if f.kind in CORRECTABLE]
+        assert kinds == [("missing", 2)]
+        assert report.meta["decision_due"] is not None  # the 法定 period from today, as if accepted now
+        after = components.cases.get(number)
+        assert (after.state, after.version, len(after.history)) == (before.state, before.version, len(before.history))
+        stored = components.case_precheck.latest(number)
+        assert stored is not None and stored["current"] and stored["created_by"] == "预审员"
+        assert stored["rows"][2]["status"] == "缺少"
+
+        components.cases.upload(number, [NewMaterial("承诺书.pdf", package[2].data, 2)], Actor("窗口", "staff"))
+        assert components.case_precheck.latest(number)["current"] is False  # the materials moved on
+        assert components.case_precheck.run(number, "预审员").ready
+        with components.database.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(PrecheckRecord)) == 1  # the latest only
+    finally:
+        components.close()
+
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(catalogue_dir))
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", database_url)
+    monkeypatch.setenv("ASSISTANT_MATERIALS_PATH", str(tmp_path / "materials"))
+    get_settings.cache_clear()
+    try:
+        assert main(["case", "precheck", number, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["ready"] is True
+    finally:
+        get_settings.cache_clear()
+
+    server_config = server_settings(
+        catalogue_dir, api_keys=api_keys.setting, database_url=database_url, materials_path=tmp_path / "materials"
+    )
+    server = LiveServer(create_app(server_config)).start()
+    try:
+        with server.client(api_keys.public) as public:
+            assert public.post(f"/v1/cases/{number}/precheck").status_code == 403
+        with server.client(api_keys.staff) as staff:
+            response = staff.post(f"/v1/cases/{number}/precheck")
+            assert response.status_code == 200 and response.json()["ready"], response.text
+            assert staff.get(f"/v1/cases/{number}/precheck").json()["created_by"] == "staff"
+            assert staff.post("/v1/cases/GD-NOPE/precheck").status_code == 404
+            case = staff.get(f"/v1/cases/{number}").json()
+            withdrawn = staff.post(
+                f"/v1/cases/{number}/transitions",
+                json={"action": "withdraw", "reason": "申请人撤回", "version": case["version"]},
+            )
+            assert withdrawn.status_code == 200, withdrawn.text
+        with server.client(api_keys.admin) as admin:
+            assert admin.delete(f"/v1/cases/{number}").status_code == 204
+        with server.state.components.database.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(PrecheckRecord)) == 0  # gone with its case
     finally:
         server.stop()

@@ -1,6 +1,10 @@
-"""POST /v1/precheck: 提交前自查 — an applicant checks their materials against an item before submitting.
+"""智能预审 over HTTP, one service under both routes.
 
-Open to every role (public keys too); nothing is stored: the files live only for the request.
+- ``POST /v1/precheck``: 提交前自查 — an applicant checks their materials against an item before submitting.
+  Open to every role (public keys too); nothing is stored: the files live only for the request.
+- ``POST /v1/cases/{number}/precheck`` (staff): the case's stored materials against its checklist, with its
+  decision deadline; the report is kept as the case's latest, ``GET`` returns it. The case's state,
+  version and history are never touched: a person accepts, asks for 补正 or refuses.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api.deps import AnyCaller, State
-from assistant.api.errors import InvalidRequest, error_responses
+from assistant.api.errors import InvalidRequest, NotFound, error_responses
 from assistant.api.uploads import check_size
 from assistant.cases.items import CatalogueItems
 from assistant.precheck.reading import Material
@@ -68,3 +72,28 @@ async def precheck(
     report = await run_in_threadpool(components.precheck.run, rules, fields, materials, decision_due)
     log.info("precheck by %s: item %s, %d files, %d findings", caller.name, item_id, len(files), len(report.findings))
     return report.as_dict()
+
+
+@router.post(
+    "/v1/cases/{number}/precheck",
+    responses=error_responses(401, 403, 404, 422, 429),
+    summary="Pre-check a case's stored materials (staff); the report is kept as the case's latest",
+)
+def precheck_case(number: str, caller: AnyCaller, state: State) -> dict[str, Any]:
+    caller.require("staff")
+    report = state.components.case_precheck.run(number, caller.name)
+    log.info("case %s pre-checked by %s: %d findings", number, caller.name, len(report.findings))
+    return report.as_dict()
+
+
+@router.get(
+    "/v1/cases/{number}/precheck",
+    responses=error_responses(401, 403, 404, 429),
+    summary="The case's latest pre-check report (staff); 404 when none was made",
+)
+def latest_precheck(number: str, caller: AnyCaller, state: State) -> dict[str, Any]:
+    caller.require("staff")
+    report = state.components.case_precheck.latest(number)
+    if report is None:
+        raise NotFound(f"case {number} has not been pre-checked yet (POST /v1/cases/{number}/precheck)")
+    return report

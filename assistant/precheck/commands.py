@@ -46,6 +46,19 @@ def cmd_precheck(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_case_precheck(args: argparse.Namespace) -> int:
+    """`assistant case precheck NUMBER`: the same pre-check as POST /v1/cases/{number}/precheck."""
+    from assistant.components import Components
+
+    components = Components(get_settings())
+    try:
+        report = components.case_precheck.run(args.number, args.actor)
+    finally:
+        components.close()
+    print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if args.json else report.as_text())
+    return 0
+
+
 def add_precheck_commands(subparsers: Any) -> None:
     """Register ``precheck`` on the top-level subparsers of ``build_parser``."""
     help_ = "Pre-check application materials against a service item's checklist (提交前自查; nothing is stored)"
