@@ -414,7 +414,7 @@ def test_a_case_precheck_reads_its_stored_materials_keeps_the_report_and_changes
         with server.client(api_keys.staff) as staff:
             response = staff.post(f"/v1/cases/{number}/precheck")
             assert response.status_code == 200 and response.json()["ready"], response.text
-            assert staff.get(f"/v1/cases/{number}/precheck").json()["created_by"] == "staff"
+            assert staff.get(f"/v1/cases/{number}/precheck").json()["created_by"] == "staff-client"
             assert staff.post("/v1/cases/GD-NOPE/precheck").status_code == 404
             case = staff.get(f"/v1/cases/{number}").json()
             withdrawn = staff.post(
