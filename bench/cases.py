@@ -36,7 +36,7 @@ from sqlalchemy import func, insert, select
 from assistant.cases.blobs import BlobStore
 from assistant.cases.errors import UnknownItem
 from assistant.cases.item_rules import ItemRules
-from assistant.cases.service import Actor, Applicant, CaseService, WorklistQuery, merged_checklist
+from assistant.cases.service import NO_DEADLINE, Actor, Applicant, CaseService, WorklistQuery, merged_checklist
 from assistant.db.engine import Database
 from assistant.db.models import Case, CaseTransition, SubCase
 from assistant.ingest.records import service_item_record
@@ -98,6 +98,7 @@ def fill(database: Database, items: list[ItemRules], start: int, stop: int, rng:
                     "code_hash": "0" * 64,
                     "received_on": today,
                     "due_on": due,
+                    "queue_on": due or NO_DEADLINE,
                     "created_at": now,
                     "updated_at": now,
                     "version": 1,
@@ -135,6 +136,9 @@ def fill(database: Database, items: list[ItemRules], start: int, stop: int, rng:
             session.execute(insert(CaseTransition), [{**h, "case_id": i} for h, i in zip(history, ids, strict=True)])
 
 
+FILTER_NAMES = ("none", "a state", "a department", "red", "yellow", "an item", "page 5")
+
+
 def queries(items: list[ItemRules], departments: list[str]) -> list[WorklistQuery]:
     return [
         WorklistQuery(),
@@ -152,12 +156,15 @@ def measure(cases: CaseService, items: list[ItemRules], count: int, creates: int
     mix = queries(items, departments)
     for query in mix:  # warm the caches and the statement cache once
         cases.worklist(query)
-    timings = []
+    timings, by_filter = [], [[] for _ in mix]
     for i in range(count):
         started = time.perf_counter()
         cases.worklist(mix[i % len(mix)])
         timings.append((time.perf_counter() - started) * 1000)
+        by_filter[i % len(mix)].append(timings[-1])
     timings.sort()
+    medians = [statistics.median(t) for t in by_filter]
+    slowest = max(range(len(mix)), key=lambda i: medians[i])
     staff = Actor("bench", "staff")
     started = time.perf_counter()
     for i in range(creates):
@@ -167,6 +174,7 @@ def measure(cases: CaseService, items: list[ItemRules], count: int, creates: int
         "p50": statistics.median(timings),
         "p95": timings[int(0.95 * (len(timings) - 1))],
         "create": rate,
+        "slowest": f"{FILTER_NAMES[slowest]} ({medians[slowest]:.0f} ms median)",
     }
 
 
@@ -214,11 +222,13 @@ def section(rows: list[dict], args: argparse.Namespace) -> list[str]:
         "another. Cases were bulk-inserted up to each size; PostgreSQL is a private cluster with fsync on, "
         "SQLite a WAL file (synchronous=NORMAL), both on this machine's disk.",
         "",
-        "| engine | cases | worklist p50 ms | worklist p95 ms | created / s |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| engine | cases | worklist p50 ms | worklist p95 ms | slowest filter | created / s |",
+        "| --- | ---: | ---: | ---: | --- | ---: |",
     ]
     for r in rows:
-        lines.append(f"| {r['engine']} | {r['size']:,} | {r['p50']:.1f} | {r['p95']:.1f} | {r['create']:.0f} |")
+        cells = [r["engine"], f"{r['size']:,}", f"{r['p50']:.1f}", f"{r['p95']:.1f}", r["slowest"]]
+        cells.append(f"{r['create']:.0f}")
+        lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"From {small:,} to {large:,} cases ({large // small}x):", ""]
     lines += ["| engine | worklist p95 | created / s |", "| --- | ---: | ---: |"]
     for engine in dict.fromkeys(r["engine"] for r in rows):

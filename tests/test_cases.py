@@ -181,6 +181,10 @@ def test_materials_are_shared_by_content_and_deleting_cases_leaves_no_orphans(
             )
 
     assert counts() == (2, 3)
+    files_before = sorted(p.name for p in (tmp_path / "materials").glob("??/*"))
+    with pytest.raises(MaterialRefused, match="slot 99"):  # the first file is stored before the second fails
+        cases.upload(first, [NewMaterial("new.pdf", b"never kept", 0), NewMaterial("bad.pdf", b"x", 99)], STAFF)
+    assert counts() == (2, 3) and sorted(p.name for p in (tmp_path / "materials").glob("??/*")) == files_before
     material = cases.get(first).materials[0]
     assert cases.material(first, material.id)[1] == same
     for number in (first, second):

@@ -89,7 +89,13 @@ def test_roles_decide_who_lists_and_reads_cases(
     with case_server.client(api_keys.staff) as staff:
         page = staff.get("/v1/cases", params={"item_id": case_catalogue.licensing[0]}).json()
         assert number in [c["number"] for c in page["cases"]]
-        assert staff.get(f"/v1/cases/{number}").json()["history"][0]["to_state"] == "submitted"
+        first = staff.get(f"/v1/cases/{number}").json()["history"][0]
+        assert (first["to_state"], first["actor"], first["role"]) == ("submitted", "李四", "applicant")
+        flow = staff.get("/v1/cases/workflow").json()
+        labels = {s["state"]: s["label"] for s in flow["states"]}
+        assert labels["correction"] == "补正" and labels["special"] == "特别程序"
+        extend = next(a for a in flow["actions"] if a["action"] == "extend")
+        assert extend["roles"] == ["admin"] and extend["to"] is None
 
 
 def test_an_applicant_sees_their_own_case_by_its_code_and_nothing_else(
