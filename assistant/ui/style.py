@@ -40,7 +40,30 @@ table.outcomes tr.failed td { color: #b91c1c; }
 #delete { align-self: flex-end; max-height: 44px; }
 .hint { font-size: 0.85em; color: var(--body-text-color-subdued); }
 
+.light { display: inline-flex; align-items: center; gap: 2px; white-space: nowrap; font-weight: 600; }
+.light-mark { font-size: 1.1em; line-height: 1; }
+.light-red { color: #b91c1c; }
+.light-yellow { color: #a16207; }
+.light-green { color: #15803d; }
+.light-none { color: var(--body-text-color-subdued); font-weight: normal; }
+table.cases { width: 100%; border-collapse: collapse; font-size: 0.9em; margin: 0.3em 0 0.6em; }
+table.cases th, table.cases td { border-bottom: 1px solid var(--border-color-primary); padding: 5px 6px;
+  text-align: left; vertical-align: top; }
+table.cases th { background: var(--background-fill-secondary); white-space: nowrap; }
+table.worklist tbody tr { cursor: pointer; }
+table.worklist tbody tr:hover, table.worklist tbody tr:focus { background: var(--background-fill-secondary); }
+.precheck { min-width: 5em; padding: 2px 6px; border: 1px dashed var(--border-color-primary); border-radius: 4px;
+  color: var(--body-text-color-subdued); font-size: 0.9em; }
+.case-head { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: baseline; font-size: 1.05em; }
+.case-number { font-family: var(--font-mono); font-weight: 700; }
+.deadlines { display: flex; flex-wrap: wrap; gap: 6px 24px; margin: 0.3em 0; }
+ul.notes { margin: 0.2em 0 0.4em 1.2em; }
+.applicant { margin: 0.3em 0; line-height: 1.8; }
+.submitted p { margin: 0.2em 0; }
+.case-code { font-family: var(--font-mono); font-size: 1.2em; letter-spacing: 1px; }
+
 @media (max-width: 640px) {
+  #worklist, .progress, #case-materials, #case-history, #case-details { overflow-x: auto; }
   .gradio-container { padding: 4px !important; }
   #brand h2 { font-size: 1.2em; }
   #ask-row { flex-wrap: nowrap !important; }
