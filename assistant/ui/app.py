@@ -50,7 +50,7 @@ def build_ui(service: ServiceState) -> gr.Blocks:
                 enter = gr.Button("登录", variant="primary", elem_id="enter")
                 refused = gr.HTML(elem_id="sign-in-message")
             # An applicant follows their case with its number and code: no key needed.
-            with gr.Accordion("办件进度查询（无需登录）", open=True, elem_id="public-progress"):
+            with gr.Accordion("办件进度查询（凭办件编号和查询码）", open=True, elem_id="public-progress"):
                 progress.box(service, "lookup")
         with gr.Tabs(elem_id="screens"):
             screens: list[Screen] = [

@@ -9,6 +9,8 @@ the same name the API uses, so the page is no way round the limit for guessing c
 
 from __future__ import annotations
 
+from html import escape
+
 import gradio as gr
 
 from assistant.api.deps import ServiceState
@@ -23,7 +25,7 @@ def box(service: ServiceState, prefix: str) -> None:
     """The lookup form and its result; ``prefix`` keeps the element ids of each copy on the page apart."""
     gr.Markdown(HINT, elem_classes=["hint"])
     with gr.Row(equal_height=True):
-        number = gr.Textbox(label="办件编号", placeholder="如 GD20261206000001", elem_id=f"{prefix}-number")
+        number = gr.Textbox(label="办件编号", placeholder="如 GD-20261206-00001", elem_id=f"{prefix}-number")
         code = gr.Textbox(label="查询码", type="password", elem_id=f"{prefix}-code")
     look = gr.Button("查询进度", variant="primary", elem_id=f"{prefix}-look")
     result = gr.HTML(elem_id=f"{prefix}-result")
@@ -36,7 +38,7 @@ def box(service: ServiceState, prefix: str) -> None:
             service.rate_limiter.check(f"case-code:{client}")
             view = service.components.cases.open_as_applicant(case_number, case_code.strip())
         except Exception as exc:  # not found reads the same whatever the cause; nothing else is said
-            return f'<p class="error">{explain(exc, detail=False)}</p>'
+            return f'<p class="error">{escape(case_number.strip())}：{explain(exc, detail=False)}</p>'
         return progress_html(view)
 
     for event in (look.click, code.submit):

@@ -1,0 +1,235 @@
+"""The 办件 screen, the 进度查询 box and the guide card's 在线申请 in a real browser (Debian's chromium through
+Playwright) against a real uvicorn server over a small catalogue of real Guangdong records and SQLite.
+
+Cases of different ages are made through the case service itself (one dated in the past, so that its
+light is red); everything else happens on the page. ``UPDATE_SCREENSHOTS=1`` writes the screenshots to
+docs/screenshots/ (browser_fixtures.py).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from browser_fixtures import DESKTOP, PHONE, OpenPage, sign_in, tab_names
+
+from assistant.api.app import create_app
+from assistant.cases.service import Actor, Applicant, CaseService, Step, WorklistQuery
+from assistant.components import Components
+from assistant.models.provision import provision
+
+if TYPE_CHECKING:
+    from api_fixtures import ApiKeys, LiveServer
+    from case_fixtures import CaseCatalogue
+    from playwright.sync_api import Page
+
+pytest_plugins = ["api_fixtures", "browser_fixtures", "db_fixtures", "case_fixtures"]
+pytestmark = pytest.mark.slow
+
+PERSON = Applicant("person", "张三", "11010519491231002X", "13800138000")
+MASKED_ID = "110105********002X"
+APPLICANT = Actor("张三", "applicant")
+OVERDUE_DAYS = 40
+
+
+@dataclass(frozen=True)
+class Seeded:
+    server: LiveServer
+    overdue: str  # received long ago: its light is red
+    fresh: str  # received today
+    fresh_code: str
+
+
+@pytest.fixture(scope="module")
+def ui_server(
+    tmp_path_factory: pytest.TempPathFactory, case_catalogue: CaseCatalogue, api_keys: ApiKeys
+) -> Iterator[LiveServer]:
+    """A server with API keys over the small catalogue and a fresh SQLite database (test_ui's pages open it)."""
+    from api_fixtures import SMALL_MODEL, LiveServer, server_settings
+
+    work = tmp_path_factory.mktemp("ui-cases")
+    settings = server_settings(
+        case_catalogue.data_dir,
+        api_keys=api_keys.setting,
+        database_url=f"sqlite:///{work / 'assistant.db'}",
+        materials_path=work / "materials",
+        llm_max_tokens=24,
+    )
+    provision(settings, only=[SMALL_MODEL])
+    server = LiveServer(create_app(settings, Components(settings))).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def seeded(ui_server: LiveServer, case_catalogue: CaseCatalogue) -> Seeded:
+    """Two cases through the server's own case service: one received long ago (red), one today."""
+    cases = ui_server.state.components.cases
+    long_ago = datetime.now(UTC) - timedelta(days=OVERDUE_DAYS)
+    earlier = CaseService(cases.database, cases.blobs, cases.items, cases.calendar, now=lambda: long_ago)
+    first, second = case_catalogue.licensing[:2]
+    overdue = earlier.create(PERSON, [first], APPLICANT)
+    fresh = cases.create(PERSON, [second], APPLICANT)
+    return Seeded(ui_server, overdue.case.number, fresh.case.number, fresh.code)
+
+
+def sign_in_to_cases(open_page: OpenPage, key: str, viewport: dict[str, int] | None = None) -> Page:
+    page = open_page(viewport or DESKTOP)
+    sign_in(page, key)
+    page.get_by_role("tab", name="办件").click()
+    page.locator("#worklist tr[data-case]").first.wait_for()
+    return page
+
+
+def worklist_rows(page: Page) -> dict[str, str]:
+    return {
+        row.get_attribute("data-case") or "": row.inner_text() for row in page.locator("#worklist tr[data-case]").all()
+    }
+
+
+def wait_for_message(page: Page, text: str) -> str:
+    page.locator("#case-message").get_by_text(text).wait_for()
+    return page.locator("#case-message").inner_text()
+
+
+def test_staff_work_a_case_from_the_worklist(
+    open_page: OpenPage, seeded: Seeded, api_keys: ApiKeys, shots: Path
+) -> None:
+    import docx
+
+    page = sign_in_to_cases(open_page, api_keys.staff)
+    rows = worklist_rows(page)
+    assert list(rows)[:2] == [seeded.overdue, seeded.fresh]  # the nearest deadline first
+    assert "红灯" in rows[seeded.overdue] and "已超期" in rows[seeded.overdue]
+    assert "绿灯" in rows[seeded.fresh] and "剩" in rows[seeded.fresh]
+    page.screenshot(path=shots / "cases-worklist.png", full_page=True)
+
+    page.locator("#filter-light input").click()
+    page.get_by_role("option", name="红灯（已超期）").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#worklist tr[data-case]').length === 1", arg=1, timeout=30_000
+    )
+    assert list(worklist_rows(page)) == [seeded.overdue]
+    page.locator("#filter-light input").click()
+    page.get_by_role("option", name="全部").click()
+    page.locator(f"#worklist tr[data-case='{seeded.fresh}']").click()
+
+    head = page.locator("#case-head")
+    head.get_by_text(seeded.fresh).wait_for()
+    assert "已提交" in head.inner_text()
+    details = page.locator("#case-details").inner_text()
+    assert MASKED_ID in details and PERSON.id_number not in details
+    assert "承诺期限" in details and "法定期限" in details
+    assert page.locator("#case-materials .precheck").count() >= 3  # a checklist slot each, with its pre-check place
+    assert "提交申请" in page.locator("#case-history").inner_text()
+    # Only what the state allows is offered: a submitted case can go to 预审 or be withdrawn, not be accepted.
+    assert page.locator("#case-do-start_prereview").is_visible() and page.locator("#case-do-withdraw").is_visible()
+    assert not page.locator("#case-do-accept").is_visible() and not page.locator("#case-do-decide").is_visible()
+    assert not page.locator("#case-do-extend").is_visible()  # 延期 is the approver's (admin)
+
+    page.locator("#case-do-start_prereview").click()
+    wait_for_message(page, "请填写办理理由")
+    page.locator("#case-reason textarea").fill("材料已收到，开始预审")
+    page.locator("#case-do-start_prereview").click()
+    wait_for_message(page, "开始预审")
+    history = page.locator("#case-history tbody tr").last.inner_text()
+    assert "staff-client" in history and "已提交 → 预审" in history and "材料已收到，开始预审" in history
+    assert page.locator("#case-do-accept").is_visible() and not page.locator("#case-do-start_prereview").is_visible()
+
+    page.locator("#case-reason textarea").fill("材料齐全，予以受理")
+    page.locator("#case-do-accept").click()
+    wait_for_message(page, "受理")
+    page.locator("#case-notices").get_by_text("受理通知书").wait_for()
+    page.screenshot(path=shots / "cases-page.png", full_page=True)
+    with page.expect_download() as started:
+        page.locator("#case-notices tr", has_text="受理通知书").locator("a").click()
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(Path(started.value.path()).read_bytes())).paragraphs)
+    assert "受理通知书" in text and seeded.fresh in text
+
+    # Someone else moves the case on meanwhile: the step is refused plainly and the page shows the case as it is.
+    staff = Actor("另一位工作人员", "staff")
+    seeded.server.state.components.cases.transition(seeded.fresh, Step("start_review", "开始审查"), staff)
+    page.locator("#case-reason textarea").fill("开始审查")
+    page.locator("#case-do-start_review").click()
+    said = wait_for_message(page, "已被其他人办理")
+    assert "重新载入" in said
+    head.get_by_text("审查").wait_for()
+    assert "另一位工作人员" in page.locator("#case-history").inner_text()
+    assert not page.locator("#case-do-start_review").is_visible() and page.locator("#case-do-decide").is_visible()
+
+
+def test_an_applicant_follows_a_case_with_its_code_without_signing_in(
+    open_page: OpenPage, seeded: Seeded, shots: Path
+) -> None:
+    page = open_page(PHONE)
+    box = page.locator("#public-progress")
+
+    def look(number: str, code: str) -> str:
+        """The answer to a lookup (waiting until it replaced the last one: each names the number asked about)."""
+        box.locator("#lookup-number textarea").fill(number)
+        box.locator("#lookup-code input").fill(code)
+        answer = "() => document.querySelector('#lookup-result .progress, #lookup-result .error')"
+        previous = page.evaluate(f"() => ({answer})()?.innerText ?? ''")
+        box.locator("#lookup-look").click()
+        page.wait_for_function(f"p => {{ const a = ({answer})(); return a && a.innerText !== p; }}", arg=previous)
+        return page.evaluate(f"() => ({answer})().innerText")
+
+    shown = look(seeded.fresh, seeded.fresh_code)
+    assert seeded.fresh in shown and "承诺期限" in shown and "办理记录" in shown
+    # The applicant's copy names no staff member (the page before may have had staff act on it).
+    assert "staff-client" not in shown and "另一位工作人员" not in shown
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=shots / "progress.png", full_page=True)
+
+    missing = seeded.fresh[:-5] + "99999"
+    not_found = {number: look(number, code) for number, code in (
+        (seeded.fresh, "WRONG-CODE"),  # a wrong code
+        (seeded.overdue, seeded.fresh_code),  # another applicant's case
+        (missing, seeded.fresh_code),  # no such case
+    )}  # fmt: skip
+    assert {text.replace(number, "N") for number, text in not_found.items()} == {
+        "N：未找到该办件：请核对办件编号和查询码。"
+    }
+
+
+def test_a_public_user_starts_the_one_thing_from_a_guide(
+    open_page: OpenPage, seeded: Seeded, api_keys: ApiKeys
+) -> None:
+    from case_fixtures import HK_BUSINESS, HK_PERMIT, HK_QUESTION
+
+    page = open_page(DESKTOP)
+    sign_in(page, api_keys.public)
+    page.get_by_role("tab", name="政策问答").wait_for()
+    assert "办件" not in tab_names(page) and "进度查询" in tab_names(page)
+    page.locator("#question textarea").fill(HK_QUESTION)
+    page.locator("#send").click()
+    page.locator("#chat .guide").wait_for(timeout=60_000)
+    start = page.locator("#start-case")
+    start.wait_for()
+    start.click()
+    page.locator("#start-name textarea").fill(PERSON.name)
+    page.locator("#start-id textarea").fill("110105194912310021")  # a wrong check digit
+    page.locator("#start-phone textarea").fill(PERSON.phone)
+    page.locator("#start-submit").click()
+    page.locator("#start-result .error").wait_for()
+    assert "申请人信息有误" in page.locator("#start-result").inner_text()
+
+    page.locator("#start-id textarea").fill(PERSON.id_number)
+    page.locator("#start-submit").click()
+    page.locator("#start-result .submitted").wait_for()
+    number = page.locator("#start-result .case-number").inner_text().strip()
+    code = page.locator("#start-result .case-code").inner_text().strip()
+    assert "只显示这一次" in page.locator("#start-result").inner_text()
+    case = seeded.server.state.components.cases.open_as_applicant(number, code)
+    assert {s.item_id for s in case.sub_cases} <= {HK_PERMIT, HK_BUSINESS} and HK_PERMIT in {
+        s.item_id for s in case.sub_cases
+    }
+    assert case.history[0].actor == "public-client" and case.history[0].role == "applicant"
+    assert number in {c.number for c in seeded.server.state.components.cases.worklist(WorklistQuery()).cases}
+    assert re.fullmatch(r"GD-\d{8}-\d{5}", number)
