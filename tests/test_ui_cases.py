@@ -18,9 +18,20 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browser_fixtures import DESKTOP, PHONE, OpenPage, sign_in, tab_names
+from stdnum.cn import uscc
 
 from assistant.api.app import create_app
-from assistant.cases.service import Actor, Applicant, CaseService, Step, WorklistQuery
+from assistant.cases.deadlines import ClockEvent, compute_deadlines
+from assistant.cases.service import (
+    CHINA,
+    Actor,
+    Applicant,
+    CaseService,
+    NewMaterial,
+    Step,
+    WorklistQuery,
+    merged_checklist,
+)
 from assistant.components import Components
 from assistant.models.provision import provision
 
@@ -34,6 +45,12 @@ pytestmark = pytest.mark.slow
 
 PERSON = Applicant("person", "张三", "11010519491231002X", "13800138000")
 MASKED_ID = "110105********002X"
+COMPANY = Applicant(
+    "enterprise",
+    "广州示例科技有限公司",
+    "91440101MA5CXXXX0" + uscc.calc_check_digit("91440101MA5CXXXX0"),
+    "020-12345678",
+)
 APPLICANT = Actor("张三", "applicant")
 OVERDUE_DAYS = 40
 
@@ -42,8 +59,10 @@ OVERDUE_DAYS = 40
 class Seeded:
     server: LiveServer
     overdue: str  # received long ago: its light is red
-    fresh: str  # received today
+    yellow: str  # due within 2 working days
+    fresh: str  # received today, with materials
     fresh_code: str
+    material: str  # the name of one of its materials
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +88,35 @@ def ui_server(
 
 @pytest.fixture(scope="module")
 def seeded(ui_server: LiveServer, case_catalogue: CaseCatalogue) -> Seeded:
-    """Two cases through the server's own case service: one received long ago (red), one today."""
+    """Three cases through the server's own case service: received long ago (red), a few working days ago
+    (yellow), and today with two scanned materials (green)."""
     cases = ui_server.state.components.cases
-    long_ago = datetime.now(UTC) - timedelta(days=OVERDUE_DAYS)
-    earlier = CaseService(cases.database, cases.blobs, cases.items, cases.calendar, now=lambda: long_ago)
-    first, second = case_catalogue.licensing[:2]
-    overdue = earlier.create(PERSON, [first], APPLICANT)
-    fresh = cases.create(PERSON, [second], APPLICANT)
-    return Seeded(ui_server, overdue.case.number, fresh.case.number, fresh.code)
+    first, second, third = case_catalogue.licensing[:3]
+    overdue = received_on(cases, datetime.now(UTC) - timedelta(days=OVERDUE_DAYS)).create(PERSON, [first], APPLICANT)
+    yellow = received_on(cases, yellow_moment(cases, third)).create(COMPANY, [third], APPLICANT)
+    checklist = merged_checklist([cases.items.rules(second)])
+    scans = [
+        NewMaterial(f"{slot['name']}.pdf", f"%PDF {slot['name']}".encode(), slot["index"]) for slot in checklist[:2]
+    ]
+    fresh = cases.create(PERSON, [second], APPLICANT, materials=scans)
+    return Seeded(ui_server, overdue.case.number, yellow.case.number, fresh.case.number, fresh.code, scans[0].name)
+
+
+def received_on(cases: CaseService, moment: datetime) -> CaseService:
+    """The same case service, on the same database, with its clock set to ``moment``."""
+    return CaseService(cases.database, cases.blobs, cases.items, cases.calendar, now=lambda: moment)
+
+
+def yellow_moment(cases: CaseService, item: str) -> datetime:
+    """A moment in the last weeks at which an application for ``item`` is due within 2 working days from today."""
+    today, rules = cases.today(), cases.items.rules(item)
+    for back in range(1, 15):
+        moment = datetime.now(UTC) - timedelta(days=back)
+        day = moment.astimezone(CHINA).date()
+        due = compute_deadlines(rules, [ClockEvent("received", day)], day, cases.calendar).next_due
+        if due is not None and 0 <= cases.calendar.working_days_between(today, due) <= 2:
+            return moment
+    raise AssertionError(f"no day in the last two weeks leaves {item} yellow today")
 
 
 def sign_in_to_cases(open_page: OpenPage, key: str, viewport: dict[str, int] | None = None) -> Page:
@@ -93,22 +133,33 @@ def worklist_rows(page: Page) -> dict[str, str]:
     }
 
 
+def settled(page: Page) -> None:
+    """Wait until no part of the page is still loading (and faded), e.g. before a screenshot."""
+    page.wait_for_function("() => !document.querySelector('.pending')")
+    page.wait_for_timeout(400)  # the fade back in
+
+
 def wait_for_message(page: Page, text: str) -> str:
     page.locator("#case-message").get_by_text(text).wait_for()
     return page.locator("#case-message").inner_text()
 
 
 def test_staff_work_a_case_from_the_worklist(
-    open_page: OpenPage, seeded: Seeded, api_keys: ApiKeys, shots: Path
+    open_page: OpenPage, seeded: Seeded, api_keys: ApiKeys, shots: Path, tmp_path: Path
 ) -> None:
     import docx
 
     page = sign_in_to_cases(open_page, api_keys.staff)
     rows = worklist_rows(page)
-    assert list(rows)[:2] == [seeded.overdue, seeded.fresh]  # the nearest deadline first
+    assert list(rows)[:3] == [seeded.overdue, seeded.yellow, seeded.fresh]  # the nearest deadline first
     assert "红灯" in rows[seeded.overdue] and "已超期" in rows[seeded.overdue]
-    assert "绿灯" in rows[seeded.fresh] and "剩" in rows[seeded.fresh]
+    assert "黄灯" in rows[seeded.yellow] and "绿灯" in rows[seeded.fresh] and "剩 " in rows[seeded.fresh]
+    settled(page)
     page.screenshot(path=shots / "cases-worklist.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=tmp_path / "cases-worklist-phone.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
 
     page.locator("#filter-light input").click()
     page.get_by_role("option", name="红灯（已超期）").click()
@@ -127,6 +178,11 @@ def test_staff_work_a_case_from_the_worklist(
     assert MASKED_ID in details and PERSON.id_number not in details
     assert "承诺期限" in details and "法定期限" in details
     assert page.locator("#case-materials .precheck").count() >= 3  # a checklist slot each, with its pre-check place
+    first_slot = page.locator("#case-materials tbody tr").first.inner_text()
+    assert seeded.material in first_slot and "尚未预审" in first_slot
+    with page.expect_download() as started:
+        page.locator("#case-files tr", has_text=seeded.material.removesuffix(".pdf")).locator("a").click()
+    assert Path(started.value.path()).read_bytes().startswith(b"%PDF")
     assert "提交申请" in page.locator("#case-history").inner_text()
     # Only what the state allows is offered: a submitted case can go to 预审 or be withdrawn, not be accepted.
     assert page.locator("#case-do-start_prereview").is_visible() and page.locator("#case-do-withdraw").is_visible()
@@ -146,7 +202,12 @@ def test_staff_work_a_case_from_the_worklist(
     page.locator("#case-do-accept").click()
     wait_for_message(page, "受理")
     page.locator("#case-notices").get_by_text("受理通知书").wait_for()
+    settled(page)
     page.screenshot(path=shots / "cases-page.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=tmp_path / "cases-page-phone.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
     with page.expect_download() as started:
         page.locator("#case-notices tr", has_text="受理通知书").locator("a").click()
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(Path(started.value.path()).read_bytes())).paragraphs)
@@ -185,6 +246,7 @@ def test_an_applicant_follows_a_case_with_its_code_without_signing_in(
     # The applicant's copy names no staff member (the page before may have had staff act on it).
     assert "staff-client" not in shown and "另一位工作人员" not in shown
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    settled(page)
     page.screenshot(path=shots / "progress.png", full_page=True)
 
     missing = seeded.fresh[:-5] + "99999"

@@ -1,7 +1,8 @@
 """HTML of cases for the 办件 screen and the 进度查询 box, built from the case service's own views.
 
 Everything a person typed (names, reasons, file names) is escaped here. A light is never colour alone:
-each is a coloured mark with its word (红灯 / 黄灯 / 绿灯) and the days left in words beside it.
+each is a coloured mark with its word (红灯 / 黄灯 / 绿灯) and the days left in words beside it. On a
+phone the tables stack each row as a card (style.py), every cell with its column's name.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def light_html(deadline: DeadlineView) -> str:
     """The light as a coloured mark with its word; a paused clock says so."""
     light = "none" if deadline.paused else deadline.light
     word = "暂停计时" if deadline.paused else LIGHT_NAMES.get(light, light)
-    return f'<span class="light light-{light}"><span class="light-mark" aria-hidden="true">●</span>{word}</span>'
+    return f'<span class="light light-{light}"><span class="light-mark" aria-hidden="true"></span>{word}</span>'
 
 
 def days_text(deadline: DeadlineView) -> str:
@@ -58,13 +59,17 @@ def masked_id(number: str) -> str:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], css: str = "", attrs: Sequence[str] = ()) -> str:
-    """A table of already-escaped cells; ``attrs`` adds attributes to each row, in order."""
+    """A table of already-escaped cells; ``attrs`` adds attributes to each row, in order. Each cell carries
+    its column's name, which a phone shows beside it when the rows are stacked as cards."""
+    labels = [escape(h) for h in headers]
     extra = list(attrs)
     body = "".join(
-        f"<tr{(' ' + extra[i]) if i < len(extra) else ''}>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+        f"<tr{(' ' + extra[i]) if i < len(extra) else ''}>"
+        + "".join(f'<td data-label="{labels[j]}">{c}</td>' for j, c in enumerate(row))
+        + "</tr>"
         for i, row in enumerate(rows)
     )
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = "".join(f"<th>{h}</th>" for h in labels)
     return f'<table class="cases {css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 

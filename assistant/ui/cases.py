@@ -89,7 +89,9 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
             details = gr.HTML(elem_id="case-details")
             gr.Markdown("#### 申请材料")
             materials = gr.HTML(elem_id="case-materials")
-            files = gr.File(label="材料下载", file_count="multiple", interactive=False, elem_id="case-files")
+            files = gr.File(
+                label="材料下载", file_count="multiple", interactive=False, visible=False, elem_id="case-files"
+            )
             with gr.Group(elem_id="case-actions"):
                 reason = gr.Textbox(label="办理理由（必填，记入办理记录）", lines=2, elem_id="case-reason")
                 with gr.Column(visible=False) as correction_box:
@@ -126,7 +128,9 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                     }
             gr.Markdown("#### 办理记录")
             history = gr.HTML(elem_id="case-history")
-            notices = gr.File(label="通知书（.docx）", file_count="multiple", interactive=False, elem_id="case-notices")
+            notices = gr.File(
+                label="通知书（.docx）", file_count="multiple", interactive=False, visible=False, elem_id="case-notices"
+            )
         opened = gr.State(None)  # (number, version) of the case on the page
 
     cases = service.components.cases
@@ -137,15 +141,16 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
     def show(view: CaseView, role: str) -> list[Any]:
         """The page's components for ``view``: only the actions ``role`` may take in its state are offered."""
         allowed = set(allowed_actions(view.state, role))
+        issued = notice_copies(view)
         return [
             (view.number, view.version),
             gr.Column(visible=True),
             case_head_html(view),
             applicant_html(view) + deadlines_html(view.deadline) + sub_cases_html(view),
             materials_html(view),
-            material_copies(view),
+            gr.File(value=material_copies(view), visible=bool(view.materials)),
             history_html([t.as_dict() for t in view.history]),
-            notice_copies(view),
+            gr.File(value=issued, visible=bool(issued)),
             *(gr.Column(visible=name in allowed) for name in boxes),
             gr.Column(visible=bool(allowed & {"reject", "decide"})),
             gr.Accordion(visible="assign" in allowed),
