@@ -65,7 +65,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], css: str = "", 
     extra = list(attrs)
     body = "".join(
         f"<tr{(' ' + extra[i]) if i < len(extra) else ''}>"
-        + "".join(f'<td data-label="{labels[j]}">{c}</td>' for j, c in enumerate(row))
+        + "".join(f'<td data-label="{labels[j]}"><div>{c}</div></td>' for j, c in enumerate(row))
         + "</tr>"
         for i, row in enumerate(rows)
     )

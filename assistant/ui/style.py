@@ -53,8 +53,8 @@ table.outcomes tr.failed td { color: #b91c1c; }
 table.cases { width: 100%; border-collapse: collapse; font-size: 0.9em; margin: 0.3em 0 0.6em;
   border: none; }
 table.cases tr { border: none; }
-table.cases th, table.cases td { border: none;
-  border-bottom: 1px solid var(--border-color-primary); padding: 5px 6px; text-align: left; vertical-align: top; }
+table.cases th, table.cases td { border: none; border-bottom: 1px solid var(--border-color-primary);
+  padding: 5px 6px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 table.cases th { background: var(--background-fill-secondary); white-space: nowrap; }
 table.worklist tbody tr { cursor: pointer; }
 table.worklist tbody tr:hover, table.worklist tbody tr:focus { background: var(--background-fill-secondary); }
@@ -74,6 +74,7 @@ ul.notes { margin: 0.2em 0 0.4em 1.2em; }
     display: block; width: 100%; }
   table.cases tr { border-bottom: 2px solid var(--border-color-primary); padding: 4px 0; }
   table.cases td { display: flex; gap: 8px; border: none; padding: 2px 4px; }
+  table.cases td > div { flex: 1; min-width: 0; }
   table.cases td::before { content: attr(data-label); flex: 0 0 5.5em;
     color: var(--body-text-color-subdued); }
   .gradio-container { padding: 4px !important; }
