@@ -181,6 +181,10 @@ def test_materials_are_shared_by_content_and_deleting_cases_leaves_no_orphans(
             )
 
     assert counts() == (2, 3)
+    files_before = sorted(p.name for p in (tmp_path / "materials").glob("??/*"))
+    with pytest.raises(MaterialRefused, match="slot 99"):  # the first file is stored before the second fails
+        cases.upload(first, [NewMaterial("new.pdf", b"never kept", 0), NewMaterial("bad.pdf", b"x", 99)], STAFF)
+    assert counts() == (2, 3) and sorted(p.name for p in (tmp_path / "materials").glob("??/*")) == files_before
     material = cases.get(first).materials[0]
     assert cases.material(first, material.id)[1] == same
     for number in (first, second):
@@ -351,3 +355,47 @@ def test_kill_9_in_an_upload_and_transition_leaves_all_of_the_step_or_none(
     assert blobs == referenced
     files = {p.name for p in (tmp_path / "materials").glob("??/*")}
     assert files <= blobs  # no file left that nothing refers to
+
+
+def test_the_cli_runs_a_case_through_the_same_service(
+    case_catalogue: CaseCatalogue,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from assistant.cli import main
+    from assistant.config import get_settings
+
+    for name, value in (
+        ("DATA_DIR", case_catalogue.data_dir),
+        ("DATABASE_URL", database_url),
+        ("MATERIALS_PATH", tmp_path / "materials"),
+    ):
+        monkeypatch.setenv(f"ASSISTANT_{name}", str(value))
+    get_settings.cache_clear()
+    scan = tmp_path / "身份证.pdf"
+    scan.write_bytes(b"%PDF scan")
+    item = case_catalogue.licensing[0]
+    try:
+        applicant = ["--name", "张三", "--id-number", PERSON.id_number, "--phone", PERSON.phone]
+        assert main(["case", "create", "--item", item, *applicant, "--file", str(scan), "--slot", "0", "--json"]) == 0
+        created = json.loads(capsys.readouterr().out)
+        number = created["case"]["number"]
+        assert created["code"] and created["case"]["materials"][0]["name"] == "身份证.pdf"
+        assert main(["case", "transition", number, "start_prereview", "--reason", "开始预审"]) == 0
+        assert main(["case", "transition", number, "accept", "--reason", "齐全", "--version", "2"]) == 0
+        capsys.readouterr()
+        assert main(["case", "transition", number, "accept", "--reason", "again"]) == 1
+        assert "受理（accepted）" in capsys.readouterr().err
+        assert main(["case", "list", "--state", "accepted", "--json"]) == 0
+        assert [c["number"] for c in json.loads(capsys.readouterr().out)["cases"]] == [number]
+        assert main(["case", "show", number]) == 0
+        assert "start_prereview" in capsys.readouterr().out
+        out = tmp_path / "acceptance.docx"
+        assert main(["case", "notice", number, "受理通知书", "--out", str(out)]) == 0
+        assert "受理通知书" in "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    finally:
+        get_settings.cache_clear()

@@ -292,6 +292,6 @@ def test_a_public_user_starts_the_one_thing_from_a_guide(
     assert {s.item_id for s in case.sub_cases} <= {HK_PERMIT, HK_BUSINESS} and HK_PERMIT in {
         s.item_id for s in case.sub_cases
     }
-    assert case.history[0].actor == "public-client" and case.history[0].role == "applicant"
+    assert case.history[0].actor == PERSON.name and case.history[0].role == "applicant"  # through a public key
     assert number in {c.number for c in seeded.server.state.components.cases.worklist(WorklistQuery()).cases}
     assert re.fullmatch(r"GD-\d{8}-\d{5}", number)

@@ -33,7 +33,7 @@ from assistant.api.search_router import non_blank
 from assistant.api.uploads import check_size
 from assistant.cases.errors import MaterialRefused
 from assistant.cases.service import Actor, Applicant, Finding, NewMaterial, Step, WorklistQuery, new_case_from_guide
-from assistant.cases.states import SPECIAL_PROCEDURES
+from assistant.cases.states import SPECIAL_PROCEDURES, workflow
 from assistant.cases.states import State as CaseState
 
 log = logging.getLogger(__name__)
@@ -253,9 +253,10 @@ async def staff_actor(caller: AnyCaller) -> Actor:
 StaffActor = Annotated[Actor, Depends(staff_actor)]
 
 
-def submitter(caller: Caller) -> Actor:
-    """Whoever submits: staff at a window act as staff; through a public key it is the applicant."""
-    return Actor(caller.name, "applicant" if caller.role == "public" else "staff")
+def submitter(caller: Caller, applicant_name: str) -> Actor:
+    """Whoever submits: staff at a window act as staff; through a public key it is the applicant (by name);
+    the API and the web page alike."""
+    return Actor(applicant_name.strip(), "applicant") if caller.role == "public" else Actor(caller.name, "staff")
 
 
 def _shown(view: Any, actor: Actor) -> dict[str, Any]:
@@ -277,7 +278,11 @@ def create_case(body: CaseCreate, caller: AnyCaller, state: State) -> dict[str, 
     the applicant's 身份证号/统一社会信用代码 by its check digit, the phone, and every item id (422
     `unknown_item`). The answer holds the verification code the applicant needs to follow the case."""
     submission = state.components.cases.create(
-        body.applicant.applicant(), body.item_ids, submitter(caller), form=body.form, title=body.title
+        body.applicant.applicant(),
+        body.item_ids,
+        submitter(caller, body.applicant.name),
+        form=body.form,
+        title=body.title,
     )
     log.info("case %s submitted through %s", submission.case.number, caller.name)
     return submission.as_dict()
@@ -296,8 +301,9 @@ def create_case_from_guide(body: GuideCaseCreate, caller: AnyCaller, state: Stat
     non_blank(body.question, "question")
     log.info("case from guide through %s: %s", caller.name, mask_personal_data(body.question))
     guide = state.components.guides.guide(body.question, caller.access)
+    actor = submitter(caller, body.applicant.name)
     submission, missing = new_case_from_guide(
-        state.components.cases, guide, body.applicant.applicant(), submitter(caller), body.form, body.item_ids
+        state.components.cases, guide, body.applicant.applicant(), actor, body.form, body.item_ids
     )
     return {**submission.as_dict(), "missing": missing}
 
@@ -325,6 +331,25 @@ def worklist(
     light: red overdue, yellow 2 working days or fewer, green, none (no clock running). Staff keys only."""
     query = WorklistQuery(tuple(case_state or ()), item_id, department, light, assignee, page, page_size)
     return state.components.cases.worklist(query).as_dict()
+
+
+class WorkflowOut(BaseModel):
+    states: list[dict[str, Any]] = Field(description="state, label (Chinese), final.")
+    actions: list[dict[str, Any]] = Field(description="action, label, from (states), to (null: unchanged), roles.")
+    special_procedures: list[str]
+    outcomes: dict[str, str]
+
+
+@router.get(
+    "/v1/cases/workflow",
+    response_model=WorkflowOut,
+    responses=error_responses(401, 429),
+    summary="The case states and actions, with their Chinese labels",
+)
+def case_workflow(caller: AnyCaller) -> dict[str, Any]:
+    """What screens need to show and offer: every state with its label, every action with where it may be
+    made from, where it leads and which roles may make it."""
+    return workflow()
 
 
 @router.get(

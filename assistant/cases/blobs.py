@@ -5,8 +5,8 @@ One small interface, two places for the bytes, chosen by ``ASSISTANT_MATERIALS_S
 - ``files`` (the default with SQLite): ``MATERIALS_DIR/ab/abcdef…`` on the local disk. A file is written
   (temporary name, fsync, rename) before the row naming it commits, and removed only after the row's
   deletion committed, both under one lock file, so a killed process leaves at worst an unreferenced file,
-  which ``sweep`` (run when a case is deleted and by ``assistant case gc``) removes. Never a row without
-  its file.
+  which ``sweep`` (``assistant case gc``) removes; a step that fails without being killed removes its
+  own (``discard``). Never a row without its file.
 - ``database`` (the default with PostgreSQL): the bytes are a column of the blob row, so every replica
   reads them from the shared database and a blob comes and goes in the same transaction as the case
   step that adds or drops it (docs/deploy.md says why this over an object store).
@@ -104,6 +104,16 @@ class BlobStore:
             return
         for digest in digests:
             self._path(digest).unlink(missing_ok=True)
+            self._path(digest).with_name(f"{digest}.{os.getpid()}.tmp").unlink(missing_ok=True)
+
+    def discard(self, session: Session, digests: Iterable[str]) -> None:
+        """After a step failed: remove the files among ``digests`` that no committed row names; call inside
+        ``writing()``."""
+        if self.in_database:
+            return
+        wanted = sorted(set(digests))
+        kept = set(session.scalars(select(MaterialBlob.sha256).where(MaterialBlob.sha256.in_(wanted))))
+        self.remove_files(d for d in wanted if d not in kept)
 
     def sweep(self, session: Session) -> int:
         """Remove unreferenced blob rows, and files without a row (left by a killed process); call inside

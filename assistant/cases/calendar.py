@@ -15,6 +15,7 @@ therefore has the first working day after it as day 1.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
@@ -41,24 +42,26 @@ class WorkCalendar:
         years = {day.year for day in _HOLIDAYS}
         self.known_years: range = range(min(years), max(years) + 1)
         self._fallback_years: set[int] = set()
+        # year -> running count of working days from 1 January through each day of the year
+        self._running: dict[int, list[int]] = {}
 
     def is_working_day(self, day: date) -> bool:
         day = as_date(day)
-        if day.year in self.known_years:
-            return bool(chinese_calendar.is_workday(day))
-        self._fallback(day.year)
-        return day.weekday() < 5
+        table, i = self._table(day.year), _day_index(day)
+        return table[i] > (table[i - 1] if i else 0)
 
     def add_working_days(self, start: date, n: int) -> date:
         """The *n*-th working day after ``start`` (``start`` itself never counts); ``start`` when n is 0."""
         if n < 0:
             raise ValueError(f"a period counts forward: {n} working days")
         day = as_date(start)
-        while n:
-            day += _DAY
-            if self.is_working_day(day):
-                n -= 1
-        return day
+        if n == 0:
+            return day
+        year, target = day.year, self._through(day) + n
+        while target > (table := self._table(year))[-1]:
+            target -= table[-1]
+            year += 1
+        return date(year, 1, 1) + timedelta(days=bisect_left(table, target))
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days after ``a`` up to and including ``b``; negative, counted the same way, when b < a.
@@ -69,11 +72,8 @@ class WorkCalendar:
         a, b = as_date(a), as_date(b)
         if b < a:
             return -self.working_days_between(b, a)
-        count, day = 0, a
-        while day < b:
-            day += _DAY
-            count += self.is_working_day(day)
-        return count
+        whole_years = sum(self._table(year)[-1] for year in range(a.year, b.year))
+        return whole_years + self._through(b) - self._through(a)
 
     def note_for(self, year: int) -> str | None:
         """The note for ``year`` if its holidays are not known, else None."""
@@ -89,6 +89,24 @@ class WorkCalendar:
         """Notes for every unknown year this calendar has counted with so far."""
         return tuple(unknown_year_note(year) for year in sorted(self._fallback_years))
 
+    def _through(self, day: date) -> int:
+        """Working days from 1 January of ``day``'s year through ``day``."""
+        return self._table(day.year)[_day_index(day)]
+
+    def _table(self, year: int) -> list[int]:
+        table = self._running.get(year)
+        if table is None:
+            official = year in self.known_years
+            if not official:
+                self._fallback(year)
+            table, count, day = [], 0, date(year, 1, 1)
+            while day.year == year:
+                count += bool(chinese_calendar.is_workday(day)) if official else day.weekday() < 5
+                table.append(count)
+                day += _DAY
+            self._running[year] = table
+        return table
+
     def _fallback(self, year: int) -> None:
         if year not in self._fallback_years:
             self._fallback_years.add(year)
@@ -99,6 +117,11 @@ class WorkCalendar:
                 self.known_years.stop - 1,
                 unknown_year_note(year),
             )
+
+
+def _day_index(day: date) -> int:
+    """0 for 1 January."""
+    return day.toordinal() - date(day.year, 1, 1).toordinal()
 
 
 def as_date(value: date) -> date:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-from fastapi.encoders import jsonable_encoder
 
 from assistant.cases.service import Actor, Applicant, CaseService, NewMaterial, Step, WorklistQuery
 from assistant.cases.states import ACTIONS, STATES, state_label
@@ -21,14 +21,20 @@ from assistant.config import get_settings
 from assistant.errors import AssistantError
 
 
-def _service() -> CaseService:
+@contextmanager
+def _service() -> Iterator[CaseService]:
+    """The case service of a fresh set of components, closed afterwards (the embedded store is released)."""
     from assistant.components import Components
 
-    return Components(get_settings()).cases
+    components = Components(get_settings())
+    try:
+        yield components.cases
+    finally:
+        components.close()
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(jsonable_encoder(data), ensure_ascii=False, indent=2))
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))  # dates and times as ISO text
 
 
 def _actor(args: argparse.Namespace) -> Actor:
@@ -66,11 +72,15 @@ def _show(view: Any, as_json: bool) -> None:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    form = json.loads(args.form) if args.form else {}
+    try:
+        form = json.loads(args.form) if args.form else {}
+    except json.JSONDecodeError as exc:
+        raise AssistantError(f"--form is not a JSON object: {exc}") from None
     applicant = Applicant(args.kind, args.name, args.id_number, args.phone)
-    submission = _service().create(
-        applicant, args.item, _actor(args), form=form, title=args.title, materials=_materials(args.file, args.slot)
-    )
+    with _service() as cases:
+        submission = cases.create(
+            applicant, args.item, _actor(args), form=form, title=args.title, materials=_materials(args.file, args.slot)
+        )
     if args.json:
         _print_json(submission.as_dict())
     else:
@@ -80,7 +90,8 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
-    view = _service().upload(args.number, _materials(args.files, args.slot), _actor(args), args.version)
+    with _service() as cases:
+        view = cases.upload(args.number, _materials(args.files, args.slot), _actor(args), args.version)
     _show(view, args.json)
     return 0
 
@@ -98,7 +109,8 @@ def cmd_transition(args: argparse.Namespace) -> int:
         review_body=args.review_body or "",
         court=args.court or "",
     )
-    view = _service().transition(args.number, step, _actor(args), _materials(args.file, args.slot))
+    with _service() as cases:
+        view = cases.transition(args.number, step, _actor(args), _materials(args.file, args.slot))
     _show(view, args.json)
     return 0
 
@@ -107,7 +119,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     query = WorklistQuery(
         tuple(args.state or ()), args.item, args.department, args.light, args.assignee, args.page, args.page_size
     )
-    page = _service().worklist(query)
+    with _service() as cases:
+        page = cases.worklist(query)
     if args.json:
         _print_json(page.as_dict())
         return 0
@@ -120,12 +133,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    _show(_service().get(args.number), args.json)
+    with _service() as cases:
+        _show(cases.get(args.number), args.json)
     return 0
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
-    name, data = _service().notice(args.number, args.kind)
+    with _service() as cases:
+        name, data = cases.notice(args.number, args.kind)
     out = Path(args.out or name)
     out.write_bytes(data)
     print(f"{out}", file=sys.stderr)
@@ -133,13 +148,15 @@ def cmd_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    _service().delete(args.number, _actor(args))
+    with _service() as cases:
+        cases.delete(args.number, _actor(args))
     print(f"deleted {args.number}")
     return 0
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
-    print(f"removed {_service().sweep_blobs()} unreferenced stored materials")
+    with _service() as cases:
+        print(f"removed {cases.sweep_blobs()} unreferenced stored materials")
     return 0
 
 

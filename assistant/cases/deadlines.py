@@ -8,11 +8,11 @@ notice is always counted the same way and can be re-derived from the history.
 The rules of the 行政许可法 as counted here:
 
 - §32: a correction notice (补正告知, "correction_requested") is due within 5 working days of the
-  latest receipt of the application. If neither it nor the acceptance comes by then, the case counts
-  as accepted from the receipt (``deemed_accepted``), and a later correction notice or acceptance
-  does not move that date. A resubmission after a correction notice is a new receipt and starts
-  §32's 5 days again. The case layer applies this discipline to every item (the reform's 一次告知
-  promise), not only to 行政许可 ones.
+  receipt of the application. If neither it nor the acceptance comes by then, the case counts as
+  accepted from the receipt (``deemed_accepted``), and a later correction notice or acceptance does
+  not move that date. A resubmission after a correction notice is a new receipt and starts §32's 5
+  days again; papers added while the 5 days run do not restart them. The case layer applies this
+  discipline to every item (the reform's 一次告知 promise), not only to 行政许可 ones.
 - §42: the decision is due within the item's 法定 days (``ItemRules.decision_days``: its own limit,
   else 20 for a 行政许可 item) of acceptance; an ``extended`` event adds its ``days`` (§42 allows 10
   with the approver's recorded reason; more is counted but noted). The 承诺 limit
@@ -125,9 +125,7 @@ class _Clock:
     def __post_init__(self) -> None:
         self.pauses: list[tuple[date, date]] = []
 
-    @property
-    def notice_due(self) -> date | None:
-        return self.calendar.add_working_days(self.received, CORRECTION_NOTICE_DAYS) if self.received else None
+    notice_due: date | None = None  # §32's last day for the correction notice after the latest receipt
 
     def deem_if_late(self, day: date) -> None:
         """§32: once the 5 days have passed by ``day`` with neither acceptance nor notice, accept from receipt."""
@@ -147,8 +145,11 @@ class _Clock:
             self.phase, self.decided = "finished", at
         elif self.phase == "running":
             self._running(kind, at, event.days)
+        elif kind == "received" and self.phase == "awaiting_acceptance":
+            pass  # more papers before the acceptance decision: §32's 5 days still run from the first receipt
         elif kind == "received":
             self.phase, self.received = "awaiting_acceptance", at
+            self.notice_due = self.calendar.add_working_days(at, CORRECTION_NOTICE_DAYS)
         elif kind == "accepted" and self.phase != "not_received":
             self.phase, self.accepted = "running", at
         elif kind == "correction_requested" and self.phase == "awaiting_acceptance":

@@ -13,6 +13,7 @@ case notice, valid once sealed. It carries no AI-generated label, because no mod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -81,7 +82,9 @@ class NoticeFacts:
     received: date | None = None  # the day the application (or the resubmission) was received
     accepted: date | None = None
     materials: tuple[str, ...] = ()  # 受理通知书: the materials received
-    decision_due: date | None = None  # 受理通知书: the decision is due by; 延期告知书: the new due date
+    # 受理通知书: the date the decision is promised by (Deadlines.target_due); 延期告知书: the new legal
+    # date after the extension (Deadlines.decision_due once the ``extended`` event is recorded)
+    decision_due: date | None = None
     problems: tuple[MaterialProblem, ...] = ()  # 补正告知书
     reply_within_days: int | None = None  # 补正告知书: days the applicant has to correct, where a rule sets them
     reasons: tuple[str, ...] = ()  # 不予受理, 不予许可: the reasons; 延期: why the decision needs longer
@@ -163,7 +166,7 @@ def _require(facts: NoticeFacts) -> None:
         raise NoticeError(f"{facts.kind.value}缺少{'、'.join(missing)}，无法生成")
 
 
-_NEEDS = {
+_NEEDS: dict[NoticeKind, Callable[[NoticeFacts], list[tuple[str, object]]]] = {
     NoticeKind.ACCEPTANCE: lambda f: [("收到申请材料的日期", f.received)],
     NoticeKind.CORRECTION: lambda f: [("收到申请材料的日期", f.received), ("需要补正的材料", f.problems)],
     NoticeKind.REFUSAL_TO_ACCEPT: lambda f: [

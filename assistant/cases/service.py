@@ -13,17 +13,19 @@ and filter by it in SQL, and the light of a worklist row is computed from it for
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import mimetypes
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -53,6 +55,7 @@ from assistant.cases.states import (
     FINAL_STATES,
     OUTCOMES,
     SPECIAL_PROCEDURES,
+    STATES,
     CaseRole,
     allowed_actions,
     state_label,
@@ -78,6 +81,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 MAX_FORM_BYTES = 64 * 1024
 MAX_ITEMS = 20
 MAX_PAGE_SIZE = 200
+NO_DEADLINE = date(9999, 12, 31)  # queue_on of a case without a running deadline: last in the worklist
 _PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|400-?\d{3}-?\d{4})$")
 # Which clock event each action is (deadlines.py); actions not listed leave the clock alone.
 _CLOCK: dict[str, str] = {
@@ -202,32 +206,40 @@ class CaseService:
         page_size = min(max(query.page_size, 1), MAX_PAGE_SIZE)
         page = max(query.page, 1)
         conditions = self._worklist_conditions(query)
+        columns = (Case.id, Case.number, Case.title, Case.state, Case.applicant_name, Case.department)
+        columns += (Case.assignee, Case.received_on, Case.version, Case.due_on, Case.legal_due_on)
         with self.database.sessions() as session:
             total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
-            rows = session.scalars(
-                select(Case)
+            rows = session.execute(
+                select(*columns)  # the columns a row shows: no form, checklist or objects to build
                 .where(*conditions)
-                .order_by(Case.due_on.is_(None), Case.due_on, Case.id)
+                .order_by(Case.queue_on, Case.id)  # an index order: no sort of every open case
                 .limit(page_size)
                 .offset((page - 1) * page_size)
-                .options(selectinload(Case.sub_cases))
             ).all()
-            today = self.today()
-            cases = [
-                CaseSummary(
-                    number=c.number,
-                    title=c.title,
-                    state=c.state,
-                    applicant_name=c.applicant_name,
-                    department=c.department,
-                    assignee=c.assignee,
-                    item_ids=[s.item_id for s in c.sub_cases],
-                    received_on=c.received_on,
-                    version=c.version,
-                    deadline=self._stored_deadline(c, today),
-                )
-                for c in rows
-            ]
+            item_ids: dict[int, list[str]] = {}
+            for case_id, item_id in session.execute(
+                select(SubCase.case_id, SubCase.item_id)
+                .where(SubCase.case_id.in_([r.id for r in rows]))
+                .order_by(SubCase.case_id, SubCase.position)
+            ):
+                item_ids.setdefault(case_id, []).append(item_id)
+        today = self.today()
+        cases = [
+            CaseSummary(
+                number=r.number,
+                title=r.title,
+                state=r.state,
+                applicant_name=r.applicant_name,
+                department=r.department,
+                assignee=r.assignee,
+                item_ids=item_ids.get(r.id, []),
+                received_on=r.received_on,
+                version=r.version,
+                deadline=self._stored_deadline(r.state, r.due_on, r.legal_due_on, today),
+            )
+            for r in rows
+        ]
         return WorklistPage(cases=cases, total=total, page=page, page_size=page_size)
 
     def material(self, number: str, material_id: int) -> tuple[MaterialView, bytes]:
@@ -269,7 +281,7 @@ class CaseService:
         now = self._now()
         received = now.astimezone(CHINA).date()
         checklist = merged_checklist(rules)
-        with self.blobs.writing(), self.database.transaction() as session:
+        with self._discarding_on_failure(materials), self.blobs.writing(), self.database.transaction() as session:
             number = next_case_number(session, self.number_prefix, received)
             case = Case(
                 number=number,
@@ -315,7 +327,7 @@ class CaseService:
                 )
             self._add_materials(session, case, materials, actor, now)
 
-        return self._change(number, version, apply)
+        return self._change(number, version, apply, materials)
 
     def transition(self, number: str, step: Step, actor: Actor, materials: Sequence[NewMaterial] = ()) -> CaseView:
         """Make ``step.action`` on the case, with the materials it brings, as one step (all or nothing)."""
@@ -328,6 +340,11 @@ class CaseService:
             self._check_material(material)
 
         def apply(session: Session, case: Case, now: datetime) -> None:
+            if actor.role not in action.roles:
+                raise CaseForbidden(
+                    f"{action.label}（{action.name}）is for the {' or '.join(sorted(action.roles))} role, "
+                    f"not {actor.role}"
+                )
             current = case.state
             if current not in action.sources:
                 allowed = allowed_actions(current)
@@ -335,11 +352,6 @@ class CaseService:
                     f"case {case.number} is {state_label(current)}（{current}）: it cannot be "
                     f"{action.label}（{action.name}）; allowed now: "
                     + ("、".join(f"{ACTIONS[a].label}（{a}）" for a in allowed) or "nothing (the case is finished)")
-                )
-            if actor.role not in action.roles:
-                raise CaseForbidden(
-                    f"{action.label}（{action.name}）is for the {' or '.join(sorted(action.roles))} role, "
-                    f"not {actor.role}"
                 )
             details = self._details(session, case, step, actor)
             self._add_materials(session, case, materials, actor, now)
@@ -355,7 +367,7 @@ class CaseService:
             row = self._record(session, case, actor, step.action, current, target, step.reason.strip(), details, now)
             self._refresh_deadlines(case, [*history, row])
 
-        return self._change(number, step.version, apply, materials_bring=bool(materials))
+        return self._change(number, step.version, apply, materials)
 
     def delete(self, number: str, actor: Actor) -> None:
         """Remove a finished case whole (records retention): its sub-cases, history and materials, and the
@@ -388,11 +400,11 @@ class CaseService:
         number: str,
         version: int | None,
         apply: Callable[[Session, Case, datetime], None],
-        materials_bring: bool = True,
+        materials: Sequence[NewMaterial] = (),
     ) -> CaseView:
         """Load, check the version, apply, commit; CaseConflict with the current case when someone was first."""
         try:
-            with self.blobs.writing(), self.database.transaction() as session:
+            with self._discarding_on_failure(materials), self.blobs.writing(), self.database.transaction() as session:
                 case = self._load(session, number)
                 if version is not None and case.version != version:
                     raise StaleDataError(f"version {version} != {case.version}")
@@ -411,6 +423,18 @@ class CaseService:
         except IntegrityError as exc:
             raise CaseError(f"case {number} could not be saved: {exc.orig}") from exc
         return self.get(number)
+
+    @contextmanager
+    def _discarding_on_failure(self, materials: Sequence[NewMaterial]) -> Iterator[None]:
+        """Around a step that stores ``materials``: if it fails, remove the files it wrote for nothing."""
+        try:
+            yield
+        except BaseException:
+            if materials and not self.blobs.in_database:
+                digests = [hashlib.sha256(m.data).hexdigest() for m in materials]
+                with self.blobs.writing(), self.database.sessions() as session:
+                    self.blobs.discard(session, digests)
+            raise
 
     def _load(self, session: Session, number: str) -> Case:
         case = session.scalars(
@@ -540,37 +564,37 @@ class CaseService:
         running = [d for d in dues if d.next_due is not None and not d.paused]
         nearest = min(running, key=lambda d: d.next_due or date.max, default=None)
         case.due_on = nearest.next_due if nearest else None
+        case.queue_on = case.due_on or NO_DEADLINE
         legal = [d.decision_due for d in dues if d.decision_due is not None]
         case.legal_due_on = min(legal) if legal else None
 
-    def _stored_deadline(self, case: Case, today: date) -> DeadlineView:
-        """The light of a worklist row from the stored due date (the same rule as deadlines.py's)."""
-        paused = case.state == "special"
-        due = case.due_on
+    def _stored_deadline(self, state: str, due: date | None, legal_due: date | None, today: date) -> DeadlineView:
+        """The light of a case from its stored due date (the same rule as deadlines.py's)."""
         if due is None:
-            return DeadlineView(None, case.legal_due_on, None, "none", paused)
+            return DeadlineView(None, legal_due, None, "none", state == "special")
         if today > due:
-            return DeadlineView(due, case.legal_due_on, -max(1, self.calendar.working_days_between(due, today)), "red")
+            return DeadlineView(due, legal_due, -max(1, self.calendar.working_days_between(due, today)), "red")
         left = self.calendar.working_days_between(today, due)
-        return DeadlineView(due, case.legal_due_on, left, "yellow" if left <= YELLOW_DAYS else "green")
+        return DeadlineView(due, legal_due, left, "yellow" if left <= YELLOW_DAYS else "green")
 
     def _worklist_conditions(self, query: WorklistQuery) -> list[Any]:
         conditions: list[Any] = []
         if query.states:
-            unknown = [s for s in query.states if s not in _ALL_STATES]
+            unknown = [s for s in query.states if s not in STATES]
             if unknown:
-                raise CaseError(f"unknown state {unknown[0]!r}; the states are {', '.join(_ALL_STATES)}")
+                raise CaseError(f"unknown state {unknown[0]!r}; the states are {', '.join(STATES)}")
             conditions.append(Case.state.in_(query.states))
         else:
             conditions.append(Case.state.not_in(FINAL_STATES))
+        # IN (subquery) rather than EXISTS: both engines then start from the sub-cases' own index.
         if query.item_id:
-            conditions.append(exists().where(SubCase.case_id == Case.id, SubCase.item_id == query.item_id.strip()))
+            conditions.append(Case.id.in_(select(SubCase.case_id).where(SubCase.item_id == query.item_id.strip())))
         if query.department:
             department = query.department.strip()
             conditions.append(
                 or_(
                     Case.department == department,
-                    exists().where(SubCase.case_id == Case.id, SubCase.department == department),
+                    Case.id.in_(select(SubCase.case_id).where(SubCase.department == department)),
                 )
             )
         if query.assignee:
@@ -583,11 +607,11 @@ class CaseService:
         today = self.today()
         # Yellow: 0–YELLOW_DAYS working days left, i.e. due before the (YELLOW_DAYS+1)-th working day from today.
         green_from = self.calendar.add_working_days(today, YELLOW_DAYS + 1)
-        conditions = {
-            "red": Case.due_on < today,
-            "yellow": and_(Case.due_on >= today, Case.due_on < green_from),
-            "green": Case.due_on >= green_from,
-            "none": Case.due_on.is_(None),
+        conditions = {  # on queue_on (= due_on, or NO_DEADLINE), the column the worklist's index orders by
+            "red": Case.queue_on < today,
+            "yellow": and_(Case.queue_on >= today, Case.queue_on < green_from),
+            "green": and_(Case.queue_on >= green_from, Case.queue_on < NO_DEADLINE),
+            "none": Case.queue_on == NO_DEADLINE,
         }
         if light not in conditions:
             raise CaseError(f"unknown light {light!r}; the lights are {', '.join(conditions)}")
@@ -657,7 +681,7 @@ class CaseService:
                 )
             )
         notes = tuple(dict.fromkeys(n for s in sub_views for n in s.deadline.notes))
-        stored = self._stored_deadline(case, today)
+        stored = self._stored_deadline(case.state, case.due_on, case.legal_due_on, today)
         deadline = DeadlineView(
             stored.due_on, stored.legal_due_on, stored.days_left, stored.light, case.state == "special", notes
         )
@@ -691,11 +715,6 @@ _NOTICE_ACTION = {
     NoticeKind.EXTENSION: "extend",
 }
 _APPLICANT_UPLOADS = frozenset({"submitted", "prereview", "correction"})
-_ALL_STATES = tuple(
-    ("submitted", "prereview", "correction", "rejected", "accepted", "review", "special", "decided", "completed",
-     "withdrawn")
-)  # fmt: skip
-
 
 def new_case_from_guide(
     cases: CaseService,

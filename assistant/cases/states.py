@@ -79,6 +79,19 @@ ACTIONS: dict[str, Action] = {
 ACTION_LABELS = {a.name: a.label for a in ACTIONS.values()}
 
 
+def workflow() -> dict[str, object]:
+    """The states and actions with their labels, sources, targets and roles (for screens and clients)."""
+    return {
+        "states": [{"state": s, "label": STATE_LABELS[s], "final": s in FINAL_STATES} for s in STATES],
+        "actions": [
+            {"action": a.name, "label": a.label, "from": sorted(a.sources), "to": a.target, "roles": sorted(a.roles)}
+            for a in ACTIONS.values()
+        ],
+        "special_procedures": list(SPECIAL_PROCEDURES),
+        "outcomes": OUTCOMES,
+    }
+
+
 def allowed_actions(state: str, role: str | None = None) -> list[str]:
     """Actions possible from ``state`` (for ``role`` when given), in the order of the flow."""
     return [a.name for a in ACTIONS.values() if state in a.sources and (role is None or role in a.roles)]

@@ -64,6 +64,7 @@ class Case(Base):
     code_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the applicant's verification code
     received_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date | None] = mapped_column(Date)  # nearest running deadline (drives the light)
+    queue_on: Mapped[date] = mapped_column(Date)  # due_on, or 9999-12-31 without one: the worklist's index order
     legal_due_on: Mapped[date | None] = mapped_column(Date)  # the 法定 one, shown beside it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -81,8 +82,9 @@ class Case(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative protocol
     __table_args__ = (
-        Index("ix_cases_state_due_on", "state", "due_on"),
-        Index("ix_cases_due_on_id", "due_on", "id"),
+        Index("ix_cases_state_queue_on_id", "state", "queue_on", "id"),
+        Index("ix_cases_queue_on_id", "queue_on", "id", "state"),  # covers the open-state filter
+        Index("ix_cases_due_on", "due_on"),
         Index("ix_cases_department", "department"),
     )
 

@@ -65,7 +65,7 @@ def build(service: ServiceState, caller: gr.State, guide: gr.State) -> None:
     ) -> tuple[Any, ...]:
         keep = gr.skip()
         try:
-            actor = submitter(require(who, "public"))
+            actor = submitter(require(who, "public"), who_name or "")
             if current is None or not startable(current):
                 return keep, '<p class="error">请先提出要办的事，再从办事指引申请。</p>', keep
             applicant = Applicant(who_kind, who_name or "", id_number or "", tel or "")

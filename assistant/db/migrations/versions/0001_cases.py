@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("code_hash", sa.String(64), nullable=False),
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("due_on", sa.Date()),
+        sa.Column("queue_on", sa.Date(), nullable=False),
         sa.Column("legal_due_on", sa.Date()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -66,8 +67,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
         sa.UniqueConstraint("number", name=op.f("uq_cases_number")),
     )
-    op.create_index("ix_cases_state_due_on", "cases", ["state", "due_on"])
-    op.create_index("ix_cases_due_on_id", "cases", ["due_on", "id"])
+    op.create_index("ix_cases_state_queue_on_id", "cases", ["state", "queue_on", "id"])
+    op.create_index("ix_cases_queue_on_id", "cases", ["queue_on", "id", "state"])
+    op.create_index("ix_cases_due_on", "cases", ["due_on"])
     op.create_index("ix_cases_department", "cases", ["department"])
 
     op.create_table(
