@@ -35,9 +35,9 @@ RUN assistant models provision --only "${MODEL}" \
 
 # --- runtime -------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE}
-# libgomp: OpenMP runtime of the llama.cpp build.
+# libgomp: OpenMP runtime of the llama.cpp build; libgl1 and libglib2.0-0: OpenCV, under the pre-check's OCR.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libgomp1 \
+    && apt-get install -y --no-install-recommends libgomp1 libgl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /var/lib/assistant --no-create-home assistant
 COPY --from=build /opt/venv /opt/venv

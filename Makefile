@@ -4,7 +4,9 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-TEST_DEBS := chromium postgresql
+# OpenCV (under rapidocr's OCR of scanned materials) loads libGL and GLib when it is imported.
+RUN_DEBS  := libgl1 libglib2.0-0
+TEST_DEBS := $(RUN_DEBS) chromium postgresql fonts-noto-cjk
 HASH   := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export ASSISTANT_DATA_DIR ?= $(CURDIR)/data
 
@@ -31,6 +33,7 @@ install-run: $(VENV)/.run-$(HASH)
 install-test: $(VENV)/.test-$(HASH)
 
 run: install-run
+	dpkg -s $(RUN_DEBS) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(RUN_DEBS))
 	$(BIN)/assistant models provision
 	$(BIN)/assistant ingest policy_corpus
 	@echo
@@ -40,7 +43,8 @@ run: install-run
 test: install-test
 	$(BIN)/assistant models provision --only qwen2.5-coder-0.5b-instruct
 	# Debian packages the tests use: chromium for the UI tests (never a browser download), the PostgreSQL
-	# server for the database tests (each run starts a private cluster of its own).
+	# server for the database tests (each run starts a private cluster of its own), the Noto CJK fonts the
+	# pre-check tests draw their scanned materials with, and OpenCV's libraries (RUN_DEBS).
 	dpkg -s $(TEST_DEBS) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_DEBS))
 	$(BIN)/ruff check assistant tests bench
 	$(BIN)/python -m pytest -q

@@ -15,6 +15,7 @@ from assistant.config import get_settings
 from assistant.drafting.commands import add_draft_commands
 from assistant.errors import AssistantError
 from assistant.guides.commands import add_guide_commands
+from assistant.precheck.commands import add_precheck_commands
 from assistant.retrieval.snapshot_commands import add_snapshot_commands
 
 if TYPE_CHECKING:
@@ -215,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_snapshot_commands(sub)  # snapshot create|restore
     add_draft_commands(sub)  # draft new|check|types
     add_guide_commands(sub)  # guide
+    add_precheck_commands(sub)  # precheck
     add_case_commands(sub)  # case create|upload|transition|list|show|notice|delete|gc
     return parser
 

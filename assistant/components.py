@@ -18,6 +18,8 @@ from assistant.models.embedder_factory import get_embedder
 from assistant.models.embedding import Embedder
 from assistant.models.llm import ChatLLM
 from assistant.models.llm_factory import get_llm
+from assistant.precheck.case_precheck import CasePrecheck
+from assistant.precheck.service import PrecheckService
 from assistant.retrieval.rerank import get_reranker
 from assistant.retrieval.search import Searcher
 from assistant.retrieval.sparse import SparseEncoder
@@ -88,6 +90,14 @@ class Components:
     @cached_property
     def guides(self) -> GuideService:
         return GuideService(self.searcher, self.catalogue)
+
+    @cached_property
+    def precheck(self) -> PrecheckService:
+        return PrecheckService(self.settings, self.searcher)
+
+    @cached_property
+    def case_precheck(self) -> CasePrecheck:
+        return CasePrecheck(self.cases, self.precheck)
 
     def close(self) -> None:
         if "store" in self.__dict__:

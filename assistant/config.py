@@ -150,6 +150,22 @@ class Settings(BaseSettings):
     # Ingestion limits.
     max_file_mb: int = Field(default=50, ge=1, description="Largest file accepted for ingestion, in MiB.")
 
+    # Pre-check of application materials (assistant/precheck).
+    precheck_max_image_pixels: int = Field(
+        default=40_000_000,
+        ge=1_000_000,
+        description="Largest image (width x height) the pre-check reads; a larger scan or photo is refused with the "
+        "reason (a 600 dpi A4 page is 35 million pixels).",
+    )
+    precheck_min_confidence: float = Field(
+        default=0.85,
+        ge=0,
+        le=1,
+        description="OCR confidence below which a scanned page counts as unreadable (calibrated on the dev packages "
+        "of bench/precheck_eval.py).",
+    )
+    precheck_ocr_threads: int = Field(default=0, ge=0, description="CPU threads for OCR; 0 = all cores.")
+
     # HTTP service (assistant serve).
     api_host: str = Field(default="127.0.0.1", description="Address the HTTP service listens on.")
     api_port: int = Field(default=8000, ge=0, le=65535, description="Port the HTTP service listens on.")

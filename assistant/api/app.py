@@ -22,6 +22,7 @@ from assistant.api import (
     guide_router,
     health_router,
     openai_router,
+    precheck_router,
     search_router,
 )
 from assistant.api.auth import KeyRing
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     for module in (ask_router, search_router, documents_router, openai_router, health_router, guide_router):
         app.include_router(module.router)
     app.include_router(drafts_router.router)
+    app.include_router(precheck_router.router)
     app.include_router(cases_router.router)
     mount_ui(app, state)  # the web page at /ui, calling the same services
     return app

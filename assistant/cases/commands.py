@@ -1,4 +1,4 @@
-"""`assistant case create|upload|transition|list|show|notice|delete|gc`: the case service from the terminal.
+"""`assistant case create|upload|transition|list|show|notice|delete|gc|precheck`: the case service from the terminal.
 
 The operator at the terminal acts as staff (``--as admin`` for extensions and deletion); every
 command calls the same ``CaseService`` as the API. Only ``create`` reads the catalogue (the vector
@@ -19,6 +19,7 @@ from assistant.cases.service import Actor, Applicant, CaseService, NewMaterial, 
 from assistant.cases.states import ACTIONS, STATES, state_label
 from assistant.config import get_settings
 from assistant.errors import AssistantError
+from assistant.precheck.commands import cmd_case_precheck
 
 
 @contextmanager
@@ -226,3 +227,6 @@ def add_case_commands(subparsers: Any) -> None:
     p.add_argument("number")
 
     add("gc", cmd_gc, "Remove stored material bytes nothing refers to (after a crash)")
+
+    p = add("precheck", cmd_case_precheck, "智能预审 of the case's materials (changes nothing; keeps the report)")
+    p.add_argument("number")

@@ -177,3 +177,16 @@ class CaseCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class PrecheckRecord(Base):
+    """The latest 智能预审 report of a case (one per case, replaced by each new pre-check; gone with the case)."""
+
+    __tablename__ = "precheck_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    case_version: Mapped[int] = mapped_column(Integer)  # the case version the materials were read at
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
