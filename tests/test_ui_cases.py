@@ -183,6 +183,11 @@ def test_staff_work_a_case_from_the_worklist(
     with page.expect_download() as started:
         page.locator("#case-files tr", has_text=seeded.material.removesuffix(".pdf")).locator("a").click()
     assert Path(started.value.path()).read_bytes().startswith(b"%PDF")
+    page.locator("#case-precheck").click()  # the pre-check's word on each slot, where it said 尚未预审
+    wait_for_message(page, "材料预审完成")
+    cells = page.locator("#case-materials .precheck").all_inner_texts()
+    assert all(re.match("齐全|待核验|有问题|缺少|未提交", c.strip()) for c in cells), cells
+    assert re.match("缺少|未提交", cells[-1]) and "AI生成" in page.locator("#case-materials").inner_text()
     assert "提交申请" in page.locator("#case-history").inner_text()
     # Only what the state allows is offered: a submitted case can go to 预审 or be withdrawn, not be accepted.
     assert page.locator("#case-do-start_prereview").is_visible() and page.locator("#case-do-withdraw").is_visible()

@@ -19,8 +19,8 @@ from assistant.cases.views import CaseSummary, CaseView, DeadlineView, WorklistP
 
 LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "none": "不计时"}
 KIND_NAMES = {"person": "个人", "enterprise": "企业"}
-# Where the material pre-check (issue 17) will show what it found about each checklist slot.
 PRECHECK_PENDING = "尚未预审"
+_PRECHECK_STATUS = {"齐全": "ok", "待核验": "warning", "有问题": "error", "缺少": "error", "未提交": "error"}
 
 
 def light_html(deadline: DeadlineView) -> str:
@@ -180,6 +180,30 @@ def materials_html(view: CaseView, findings: Mapping[int, str] | None = None) ->
     if not rows:
         return '<p class="hint">这件办件的事项没有列出申请材料，也没有上传文件。</p>'
     return table(["序号", "材料（申请材料清单）", "已提交的文件", "预审意见"], rows, "materials")
+
+
+def precheck_cells(report: Mapping[str, Any]) -> dict[int, str]:
+    """The pre-check's word on each checklist slot (a stored report, ``CasePrecheck.latest``): its status
+    and every finding about the slot or its files."""
+    cells = {}
+    for row in report["rows"]:
+        notes = [*row["findings"], *(f for entry in row["files"] for f in entry["findings"])]
+        items = "".join(f'<li class="finding-{escape(f["severity"])}">{escape(f["message"])}</li>' for f in notes)
+        status = f'<b class="status-{_PRECHECK_STATUS.get(row["status"], "warning")}">{escape(row["status"])}</b>'
+        cells[int(row["index"])] = status + (f"<ul>{items}</ul>" if items else "")
+    return cells
+
+
+def precheck_note(report: Mapping[str, Any]) -> str:
+    """When and by whom the report was made, whether the materials changed since, and its AI label."""
+    made = china_time(datetime.fromisoformat(report["created_at"]))
+    since = "" if report["current"] else '<b class="caution">办件已有变动，请重新预审。</b>'
+    unmatched = "、".join(escape(e["name"]) for e in report.get("unmatched", []))
+    return (
+        f'<p class="hint">材料预审：{made} 由 {escape(report["created_by"])} 发起。{since}'
+        + (f"未能对应清单的文件：{unmatched}。" if unmatched else "")
+        + f'</p><p class="ai-label"><span class="badge">AI生成</span> {escape(report["label"])}</p>'
+    )
 
 
 def _size(size: int) -> str:

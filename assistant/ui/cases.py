@@ -1,5 +1,6 @@
 """办件 (staff): the worklist by nearest deadline with its lights, and a case page with the applicant,
-items, deadlines, materials, history, the actions its state allows, and its notices.
+items, deadlines, materials (with the pre-check's findings on each checklist slot), history, the actions
+its state allows, and its notices.
 
 Every handler calls ``CaseService`` (``service.components.cases``) as the /v1/cases routes do, acting
 as the signed-in key (``staff_of``, as in the API) and checking the role itself. A step carries the
@@ -28,6 +29,8 @@ from assistant.ui.case_html import (
     deadlines_html,
     history_html,
     materials_html,
+    precheck_cells,
+    precheck_note,
     sub_cases_html,
     worklist_html,
 )
@@ -87,7 +90,9 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
         with gr.Column(visible=False, elem_id="case-page") as page:
             head = gr.HTML(elem_id="case-head")
             details = gr.HTML(elem_id="case-details")
-            gr.Markdown("#### 申请材料")
+            with gr.Row(equal_height=True):
+                gr.Markdown("#### 申请材料")
+                precheck = gr.Button("材料预审", size="sm", scale=0, min_width=96, elem_id="case-precheck")
             materials = gr.HTML(elem_id="case-materials")
             files = gr.File(
                 label="材料下载", file_count="multiple", interactive=False, visible=False, elem_id="case-files"
@@ -147,7 +152,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
             gr.Column(visible=True),
             case_head_html(view),
             applicant_html(view) + deadlines_html(view.deadline) + sub_cases_html(view),
-            materials_html(view),
+            materials_shown(view),
             gr.File(value=material_copies(view), visible=bool(view.materials)),
             history_html([t.as_dict() for t in view.history]),
             gr.File(value=issued, visible=bool(issued)),
@@ -156,6 +161,13 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
             gr.Accordion(visible="assign" in allowed),
             *(gr.Button(visible=name in allowed) for name in buttons),
         ]
+
+    def materials_shown(view: CaseView) -> str:
+        """The checklist with the files in each slot and the latest pre-check's word on each (if any)."""
+        report = service.components.case_precheck.latest(view.number)
+        if report is None:
+            return materials_html(view)
+        return precheck_note(report) + materials_html(view, precheck_cells(report))
 
     def material_copies(view: CaseView) -> list[str]:
         copies = []
@@ -197,6 +209,23 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
         except Exception as exc:
             return [message(explain(exc), "error"), gr.skip(), *hidden()]
         return ["", view.number, *show(view, actor.role)]
+
+    def check_materials(seen: tuple[str, int] | None, who: Caller | None) -> list[Any]:
+        """Run the pre-check over the case's stored materials (the case itself does not change)."""
+        try:
+            actor = staff_of(require(who, "staff"))
+            if seen is None:
+                return [message("请先打开一件办件。", "error"), *hidden()]
+            report = service.components.case_precheck.run(seen[0], actor.name)
+            view = cases.get(seen[0])
+        except Exception as exc:
+            return [message(explain(exc), "error"), *hidden()]
+        found = (
+            f"发现 {len(report.correction_items)} 项需要补正的问题"
+            if report.correction_items
+            else "未发现需要补正的问题"
+        )
+        return [message(f"材料预审完成：{found}，请工作人员核对后决定。"), *show(view, actor.role)]
 
     def picked(who: Caller | None, event: gr.SelectData) -> list[Any]:
         return open_case(str(event.value or ""), who)
@@ -256,6 +285,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
     open_.click(open_case, [number, caller], **opening)
     number.submit(open_case, [number, caller], **opening)
     worklist.select(picked, [caller], **opening)
+    precheck.click(check_materials, [opened, caller], [said, *shown], api_visibility="private")
     fields = [reason, findings, procedure, outcome, legal_basis, review_body, court, department, assignee]
     for name, button in buttons.items():
         button.click(act(name), [*fields, opened, caller], [said, reason, *shown], api_visibility="private").then(

@@ -60,6 +60,10 @@ table.worklist tbody tr { cursor: pointer; }
 table.worklist tbody tr:hover, table.worklist tbody tr:focus { background: var(--background-fill-secondary); }
 .precheck { min-width: 5em; padding: 2px 6px; border: 1px dashed var(--border-color-primary); border-radius: 4px;
   color: var(--body-text-color-subdued); font-size: 0.9em; }
+.precheck ul { margin: 0.2em 0 0 1em; padding: 0; }
+.precheck .status-ok { color: #15803d; }
+.precheck .status-warning, .precheck .finding-warning { color: #a16207; }
+.precheck .status-error, .precheck .finding-error { color: #b91c1c; }
 .case-head { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: baseline; font-size: 1.05em; }
 .case-number { font-family: var(--font-mono); font-weight: 700; }
 .deadlines { display: flex; flex-wrap: wrap; gap: 6px 24px; margin: 0.3em 0; }
