@@ -111,9 +111,9 @@ def test_an_unknown_key_is_refused_in_plain_chinese_and_shows_no_screen(open_pag
 
 def test_each_role_is_offered_only_the_screens_it_may_use(open_page: OpenPage, api_keys: ApiKeys) -> None:
     for key, expected in (
-        (api_keys.public, ["政策问答"]),
-        (api_keys.staff, ["政策问答", "公文起草"]),
-        (api_keys.admin, ["政策问答", "公文起草", "文档管理"]),
+        (api_keys.public, ["政策问答", "进度查询"]),
+        (api_keys.staff, ["政策问答", "进度查询", "办件", "公文起草"]),
+        (api_keys.admin, ["政策问答", "进度查询", "办件", "公文起草", "文档管理"]),
     ):
         page = open_page()
         sign_in(page, key)

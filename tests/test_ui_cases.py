@@ -38,6 +38,7 @@ from assistant.models.provision import provision
 if TYPE_CHECKING:
     from api_fixtures import ApiKeys, LiveServer
     from case_fixtures import CaseCatalogue
+    from conftest import PdfMaker
     from playwright.sync_api import Page
 
 pytest_plugins = ["api_fixtures", "browser_fixtures", "db_fixtures", "case_fixtures"]
@@ -87,17 +88,19 @@ def ui_server(
 
 
 @pytest.fixture(scope="module")
-def seeded(ui_server: LiveServer, case_catalogue: CaseCatalogue) -> Seeded:
+def seeded(
+    ui_server: LiveServer, case_catalogue: CaseCatalogue, make_pdf: PdfMaker, tmp_path_factory: pytest.TempPathFactory
+) -> Seeded:
     """Three cases through the server's own case service: received long ago (red), a few working days ago
-    (yellow), and today with two scanned materials (green)."""
+    (yellow), and today with two of its materials as PDFs (green)."""
     cases = ui_server.state.components.cases
     first, second, third = case_catalogue.licensing[:3]
     overdue = received_on(cases, datetime.now(UTC) - timedelta(days=OVERDUE_DAYS)).create(PERSON, [first], APPLICANT)
     yellow = received_on(cases, yellow_moment(cases, third)).create(COMPANY, [third], APPLICANT)
     checklist = merged_checklist([cases.items.rules(second)])
-    scans = [
-        NewMaterial(f"{slot['name']}.pdf", f"%PDF {slot['name']}".encode(), slot["index"]) for slot in checklist[:2]
-    ]
+    folder = tmp_path_factory.mktemp("scans")
+    pdfs = [(s, make_pdf(folder / f"{s['index']}.pdf", [[s["name"], f"申请人：{PERSON.name}"]])) for s in checklist[:2]]
+    scans = [NewMaterial(f"{s['name']}.pdf", pdf.read_bytes(), s["index"]) for s, pdf in pdfs]
     fresh = cases.create(PERSON, [second], APPLICANT, materials=scans)
     return Seeded(ui_server, overdue.case.number, yellow.case.number, fresh.case.number, fresh.code, scans[0].name)
 
