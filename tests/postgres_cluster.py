@@ -23,7 +23,7 @@ import psycopg
 
 
 def _bin_dir() -> Path:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parents[1].name))
     if not candidates:
         raise RuntimeError(
             "PostgreSQL server binaries not found under /usr/lib/postgresql: install Debian's postgresql "
