@@ -242,7 +242,7 @@ def test_poor_scans_photos_and_blank_sheets_are_told_apart(
     rng = random.Random(5)
     package = lawyer_package(person)
     lines = [("未受过刑事处罚本人承诺书", 44), (f"姓名  {person.name}", 28), (f"公民身份号码  {person.id_number}", 28)]
-    package[2] = Material("承诺书.jpg", jpeg(scanned(draw_page(lines, (1000, 900)), rng, "poor"), 40))
+    package[2] = Material("未受过刑事处罚本人承诺书.jpg", jpeg(scanned(draw_page(lines, (1000, 900)), rng, "poor"), 40))
     package += [
         Material("IMG_20261203.jpg", jpeg(landscape(rng))),
         Material("背面.jpg", jpeg(scanned(Image.new("RGB", (900, 1200), (250, 250, 248)), rng))),
@@ -250,7 +250,7 @@ def test_poor_scans_photos_and_blank_sheets_are_told_apart(
     report = service.run(lawyer, form_of(person), package, DUE, TODAY)
 
     found = set(problems(report))
-    assert ("unreadable", "承诺书.jpg") in found
+    assert ("unreadable", "未受过刑事处罚本人承诺书.jpg") in found
     assert ("not_document", "IMG_20261203.jpg") in found
     assert ("blank", "背面.jpg") in found
     assert not {k for k, _ in found} & {"bad_identifier", "mismatch", "missing"}

@@ -258,8 +258,9 @@ def _basis(placement: Placement) -> str:
     return slot_basis(placement.slot) if placement.slot else "申请材料清单"
 
 
-def not_required(placements: list[Placement]) -> list[Finding]:
-    """Readable uploads that fit no slot: the applicant need not supply them (said, not blocked)."""
+def not_required(placements: list[Placement], min_confidence: float) -> list[Finding]:
+    """Readable uploads that fit no slot: the applicant need not supply them (said, not blocked). A file
+    that could not be read is not called unasked-for: what it is cannot be told."""
     return [
         Finding(
             kind="not_required",
@@ -269,7 +270,9 @@ def not_required(placements: list[Placement]) -> list[Finding]:
             material=p.material.name,
         )
         for p in placements
-        if p.slot is None and p.material.error is None and not all(pg.no_text or pg.blank for pg in p.material.pages)
+        if p.slot is None
+        and p.material.error is None
+        and any(not pg.no_text and not pg.blank and pg.confidence >= min_confidence for pg in p.material.pages)
     ]
 
 

@@ -66,7 +66,7 @@ class PrecheckService:
             *checks.identifiers(form, distinct, min_conf),
             *checks.form_against_certificates(form, distinct),
             *checks.validity(distinct, today, decision_due),
-            *checks.not_required(distinct),
+            *checks.not_required(distinct, min_conf),
             *checks.seals_and_signatures(distinct, min_conf),
             *self.conditions(rules),
         ]
