@@ -78,7 +78,7 @@ def worklist_html(page: WorklistPage) -> str:
         return '<p class="hint">没有符合条件的办件。</p>'
     rows = [_worklist_row(c) for c in page.cases]
     attrs = [f'data-case="{escape(c.number)}" tabindex="0" role="button"' for c in page.cases]
-    shown = f"共 {page.total} 件，按最近的期限排序" + (
+    shown = f"共 {page.total}{' 余' if page.total_capped else ''} 件，按最近的期限排序" + (
         f"，显示前 {len(page.cases)} 件" if page.total > len(rows) else ""
     )
     headers = ["灯", "剩余", "期限", "办件编号", "事项", "申请人", "状态", "部门", "经办人"]
