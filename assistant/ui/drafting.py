@@ -10,14 +10,11 @@ findings are the format checker's. An edited body goes through the drafting pack
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from datetime import date
 from html import escape
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -33,13 +30,13 @@ from assistant.drafting.repair import Context, repair_body
 from assistant.drafting.service import BadDraftRequest, DraftEvent, DraftRequest
 from assistant.drafting.store import DraftStore, SavedDraft
 from assistant.retrieval.store import SearchFilter
+from assistant.ui.downloads import download_copy, safe_name
 from assistant.ui.messages import explain
 from assistant.ui.render import citations_html, document_choice
 from assistant.ui.screen import Refresh, Screen
 from assistant.ui.session import may, require
 
 _LIST_SEPARATORS = re.compile(r"[\n、，,；;]+")
-_UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
 _WHERE_UNITS = {"line": "行", "paragraph": "段", "section": "节"}
 
 
@@ -88,23 +85,10 @@ def paper(text: str, caption: str = "") -> str:
     return (f'<p class="working">{caption}</p>' if caption else "") + f'<div class="paper">{escape(text)}</div>'
 
 
-def download_copy(saved: SavedDraft) -> str:
-    """The .docx under the draft's title (what a person saves it as), in a folder of the draft's own.
-
-    A draft downloaded again overwrites its copy.
-    """
-    name = _UNSAFE_FILE_CHARS.sub("_", saved.draft.title)[:80] or saved.draft.id
-    folder = Path(_downloads().name) / saved.draft.id
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{name}.docx"
-    path.write_bytes(saved.docx_path.read_bytes())
-    return str(path)
-
-
-@functools.cache
-def _downloads() -> tempfile.TemporaryDirectory[str]:
-    """The process's one folder of download copies, removed when the process exits."""
-    return tempfile.TemporaryDirectory(prefix="assistant-drafts-")
+def saved_copy(saved: SavedDraft) -> str:
+    """The .docx under the draft's title (what a person saves it as), in a folder of the draft's own."""
+    name = safe_name(saved.draft.title, saved.draft.id)
+    return download_copy(f"drafts/{saved.draft.id}", f"{name}.docx", saved.docx_path.read_bytes())
 
 
 def editable_body(draft: Draft) -> str:
@@ -174,7 +158,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
             paper(saved.text),
             findings_html(saved),
             citations_html(draft.citations, "起草依据（点击查看原文）"),
-            gr.DownloadButton(value=download_copy(saved), visible=True),
+            gr.DownloadButton(value=saved_copy(saved), visible=True),
             dataclasses.replace(brief, draft=draft),
             draft.title,
             editable_body(draft),

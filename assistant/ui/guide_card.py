@@ -17,14 +17,15 @@ from assistant.ui.render import ai_label, citations_html
 log = logging.getLogger(__name__)
 
 
-def guide_card(components: Components, question: str, access: list[str]) -> str | None:
-    """The card for ``question``, or None when it names no goal the catalogue has items for."""
+def guide_card(components: Components, question: str, access: list[str]) -> Guide | None:
+    """The guide for ``question`` (shown by ``guide_html``), or None when it names no goal the catalogue has
+    items for."""
     try:
         guide = components.guides.guide(question, access)
     except AssistantError as exc:  # a guide is an extra: the answer still comes
         log.info("no guide card: %s", exc)
         return None
-    return guide_html(guide) if guide.found else None
+    return guide if guide.found else None
 
 
 def guide_html(guide: Guide) -> str:
