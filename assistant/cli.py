@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.api.commands import add_service_commands
+from assistant.audit.commands import add_audit_commands
 from assistant.config import get_settings
 from assistant.drafting.commands import add_draft_commands
 from assistant.errors import AssistantError
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_snapshot_commands(sub)  # snapshot create|restore
     add_draft_commands(sub)  # draft new|check|types
     add_guide_commands(sub)  # guide
+    add_audit_commands(sub)  # audit search|export|prune
     return parser
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from functools import cached_property
 
 from assistant.answer.service import AnswerService
+from assistant.audit.feedback import FeedbackService
+from assistant.audit.gaps import GapFinder
+from assistant.audit.log import AuditLog
 from assistant.config import Settings, get_settings, set_offline_switches
 from assistant.db.engine import Database
 from assistant.drafting.service import DraftService
@@ -69,7 +72,22 @@ class Components:
     def guides(self) -> GuideService:
         return GuideService(self.searcher, Catalogue(self.store))
 
+    # --- audit log, 好差评 and knowledge gaps (issue 18) ---
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(lambda: self.database, self.settings.audit_queue_size)
+
+    @cached_property
+    def feedback(self) -> FeedbackService:
+        return FeedbackService(self.audit)
+
+    @cached_property
+    def gaps(self) -> GapFinder:
+        return GapFinder(self.audit, self.embedder, self.searcher, self.store, self.settings.gap_similarity)
+
     def close(self) -> None:
+        if "audit" in self.__dict__:
+            self.audit.close()  # writes what is queued while the database is still open
         if "store" in self.__dict__:
             self.store.close()
         if "database" in self.__dict__:

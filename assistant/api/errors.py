@@ -95,6 +95,7 @@ _STATUS_DESCRIPTIONS = {
     401: "Missing or unknown API key.",
     403: "The API key's role may not do this.",
     404: "No such resource.",
+    409: "It was done before and cannot be done twice (a second rating of one answer).",
     413: "An uploaded file is larger than the configured limit.",
     415: "An uploaded file is of a type the assistant cannot read.",
     422: "The request is malformed: invalid JSON, a missing or empty field, an unknown filter key.",
@@ -118,6 +119,7 @@ def status_and_code(exc: AssistantError) -> tuple[int, str]:
     if isinstance(exc, ApiError):
         return exc.status_code, exc.code
     from assistant.api.uploads import UploadTooLarge
+    from assistant.audit.feedback import AlreadyHandled, AlreadyRated, NoSuchFeedback, NothingToRate
     from assistant.ingest.loaders import UnsupportedFormat
     from assistant.models.llm import LLMError
     from assistant.models.provision import ProvisionError
@@ -125,6 +127,10 @@ def status_and_code(exc: AssistantError) -> tuple[int, str]:
 
     for kind, status, code in (
         (UploadTooLarge, 413, "payload_too_large"),
+        (NothingToRate, 404, "not_found"),
+        (NoSuchFeedback, 404, "not_found"),
+        (AlreadyRated, 409, "conflict"),
+        (AlreadyHandled, 409, "conflict"),
         (UnsupportedFormat, 415, "unsupported_media_type"),
         (StoreBusy, 503, "store_busy"),
         (StoreMismatch, 503, "store_mismatch"),
