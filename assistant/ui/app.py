@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from assistant.api.auth import Caller
 from assistant.api.deps import ServiceState
 from assistant.config import set_offline_switches
-from assistant.ui import chat, documents, drafting
+from assistant.ui import chat, documents, drafting, gaps
 from assistant.ui.messages import explain
 from assistant.ui.screen import Screen
 from assistant.ui.session import describe, initial_caller, may, sign_in
@@ -51,6 +51,7 @@ def build_ui(service: ServiceState) -> gr.Blocks:
                 chat.build(service, caller, visible=may(start, "public")),
                 drafting.build(service, caller, visible=may(start, "staff")),
                 documents.build(service, caller, visible=may(start, "admin")),
+                gaps.build(service, caller, visible=may(start, "admin")),  # 知识缺口 (issue 18)
             ]
 
         def enter_key(text: str) -> tuple[Caller | None, str, str]:
