@@ -82,7 +82,8 @@ def test_every_kind_of_action_is_logged_masked_and_only_an_admin_reads_the_log(
     start_audited: Callable[[], LiveServer], api_keys: ApiKeys, database_url: str, tmp_path: Path
 ) -> None:
     server = start_audited()
-    public, staff, admin = (server.client(k) for k in (api_keys.public, api_keys.staff, api_keys.admin))
+    # Generous timeouts: the model shares two cores with the other tests.
+    public, staff, admin = (server.client(k, timeout=900) for k in (api_keys.public, api_keys.staff, api_keys.admin))
     personal = f"我的身份证号{ID_NUMBER}，电话{MOBILE}，"
 
     searched = public.post(
@@ -187,7 +188,7 @@ def test_knowledge_gaps_group_unanswered_questions_and_a_new_document_closes_its
     start_audited: Callable[[], LiveServer], api_keys: ApiKeys
 ) -> None:
     server = start_audited()
-    public, admin = server.client(api_keys.public), server.client(api_keys.admin)
+    public, admin = server.client(api_keys.public, timeout=900), server.client(api_keys.admin, timeout=900)
     for question in (*LIBRARY_QUESTIONS, LIBRARY_QUESTIONS[0], SETTLE_QUESTION):
         assert public.post("/v1/ask", json={"question": question}).json()["declined"], question
     answered = public.post("/v1/ask", json={"question": SEED_QUESTION}).json()
