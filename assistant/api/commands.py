@@ -10,6 +10,7 @@ from typing import Any
 
 from assistant.api.auth import KEY_ID_LENGTH, ROLES, ApiKeyConfigError, hash_key, key_entry, new_key
 from assistant.config import get_settings
+from assistant.errors import AssistantError
 
 AddCommand = Callable[..., Any]  # build_parser's add(name, handler, help, parent=...)
 
@@ -59,7 +60,8 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
 
 
 def _log_key_creation(key: str, role: str, name: str | None) -> None:
-    """Log the new key by its id (what the API logs its requests under), never the key itself."""
+    """Log the new key by its id (what the API logs its requests under), never the key itself; no key is
+    handed out unless its creation is stored in the audit log."""
     from assistant.audit.log import KEY_CREATION, OPERATOR
     from assistant.components import Components
 
@@ -67,6 +69,9 @@ def _log_key_creation(key: str, role: str, name: str | None) -> None:
     try:
         key_id = hash_key(key)[:KEY_ID_LENGTH]
         components.audit.record(KEY_CREATION, OPERATOR, {"new_key_id": key_id, "role": role, "name": name})
+        components.audit.flush()
+        if components.audit.lost:
+            raise AssistantError("the key's creation could not be written to the audit log; no key was made")
     finally:
         components.close()
 
