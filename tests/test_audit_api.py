@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,6 +177,19 @@ def test_every_kind_of_action_is_logged_masked_and_only_an_admin_reads_the_log(
     assert admin.get("/v1/audit", params={"kind": "bogus"}).status_code == 422
     reads = admin.get("/v1/audit", params={"kind": "audit_read"}).json()["entries"]
     assert {e["detail"]["format"] for e in reads} >= {"json", "csv"}
+
+    # Concurrent requests lose no entry: 40 searches from 8 clients at once, each found by its request id.
+    sent = [f"req-burst-{n}" for n in range(40)]
+
+    def burst(request_id: str) -> int:
+        with server.client(api_keys.public) as client:
+            headers = {"X-Request-ID": request_id}
+            return client.post("/v1/search", json={"query": "算力券"}, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(burst, sent)) == {200}
+    searches = admin.get("/v1/audit", params={"kind": "search", "limit": 1000}).json()["entries"]
+    assert sorted(e["request_id"] for e in searches) == sorted(["req-search-1", *sent])
 
     # Ratings and declines are counted for Prometheus.
     metrics = public.get("/metrics").text
