@@ -8,6 +8,9 @@ from assistant.answer.service import AnswerService
 from assistant.audit.feedback import FeedbackService
 from assistant.audit.gaps import GapFinder
 from assistant.audit.log import AuditLog
+from assistant.cases.blobs import BlobStore
+from assistant.cases.items import CatalogueItems
+from assistant.cases.service import CaseService
 from assistant.config import Settings, get_settings, set_offline_switches
 from assistant.db.engine import Database
 from assistant.drafting.service import DraftService
@@ -41,6 +44,23 @@ class Components:
         return Database.open(self.settings.database)
 
     @cached_property
+    def catalogue(self) -> Catalogue:
+        return Catalogue(self.store)
+
+    @cached_property
+    def cases(self) -> CaseService:
+        """The case service; material bytes go into the database when it is PostgreSQL (shared by replicas)."""
+        store = self.settings.materials_store
+        in_database = store == "database" or (store == "auto" and self.database.dialect == "postgresql")
+        return CaseService(
+            self.database,
+            BlobStore(self.settings.materials_dir, in_database=in_database),
+            CatalogueItems(lambda: self.catalogue),
+            number_prefix=self.settings.case_number_prefix,
+            max_file_mb=self.settings.max_file_mb,
+        )
+
+    @cached_property
     def embedder(self) -> Embedder:
         return get_embedder(self.settings)
 
@@ -70,7 +90,7 @@ class Components:
 
     @cached_property
     def guides(self) -> GuideService:
-        return GuideService(self.searcher, Catalogue(self.store))
+        return GuideService(self.searcher, self.catalogue)
 
     # --- audit log, 好差评 and knowledge gaps (issue 18) ---
     @cached_property

@@ -69,6 +69,19 @@ class Settings(BaseSettings):
         description="Cosine at which an unanswered question joins a knowledge-gap group (the embedder's vectors).",
     )
 
+    # Cases (办件): where uploaded materials' bytes live, and the prefix of case numbers.
+    materials_store: Literal["auto", "files", "database"] = Field(
+        default="auto",
+        description="Where case materials' bytes are kept: files (under materials_dir), database (a column of the "
+        "relational store, readable by every replica), or auto = database with PostgreSQL, files with SQLite.",
+    )
+    materials_path: Path | None = Field(
+        default=None, description="Folder of material files (materials_store files); unset = DATA_DIR/materials."
+    )
+    case_number_prefix: str = Field(
+        default="GD", pattern=r"^[A-Z]{1,8}$", description="Prefix of case numbers, e.g. GD-20261206-00001."
+    )
+
     # Embeddings.
     embedding_backend: EmbeddingBackend = Field(
         default="e5-st",
@@ -174,6 +187,10 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.models_path or self.data_dir / "models"
+
+    @property
+    def materials_dir(self) -> Path:
+        return self.materials_path or self.data_dir / "materials"
 
     @property
     def store_dir(self) -> Path:

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.api import (
     ask_router,
     audit_router,
+    cases_router,
     documents_router,
     drafts_router,
     feedback_router,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     for module in (ask_router, search_router, documents_router, openai_router, health_router, guide_router):
         app.include_router(module.router)
     app.include_router(drafts_router.router)
+    app.include_router(cases_router.router)
     # Audit log, 好差评 and knowledge gaps (issue 18): every request gets an X-Request-ID the log records.
     app.add_middleware(RequestIdMiddleware)
     for module in (audit_router, feedback_router, gaps_router):

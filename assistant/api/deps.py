@@ -47,13 +47,20 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer KEY` 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API key in a header.")
 
 
-async def current_caller(
-    state: State,
+async def presented_key(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header_key: Annotated[str | None, Security(_api_key_header)],
-) -> Caller:
+) -> str | None:
+    """The API key the request carries, if any (routes that also admit a case's applicant look at it)."""
+    return bearer.credentials if bearer else header_key
+
+
+PresentedKey = Annotated[str | None, Depends(presented_key)]
+
+
+async def current_caller(state: State, key: PresentedKey) -> Caller:
     """The caller the presented key belongs to, counted against its rate limit."""
-    caller = state.keys.identify(bearer.credentials if bearer else header_key)
+    caller = state.keys.identify(key)
     state.rate_limiter.check(caller.key_id)
     return caller
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api.errors import INTERNAL_ERROR_MESSAGE, ApiError, error_body, status_and_code
+from assistant.cases.errors import CaseConflict
 from assistant.errors import AssistantError
+
+CASE_CODE_HEADER = "x-case-code"  # an applicant's verification code (cases_router)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,10 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = exc.headers if isinstance(exc, ApiError) else None
         if status >= 500:
             log.warning("%s %s -> %s: %s", request.method, request.url.path, status, exc)
+        if isinstance(exc, CaseConflict):  # the loser of a race sees the case as it now is
+            body = error_body(code, str(exc))
+            body["case"] = jsonable_encoder(exc.case.as_dict(for_applicant=CASE_CODE_HEADER in request.headers))
+            return JSONResponse(body, status_code=status)
         return _json_error(status, code, str(exc), headers)
 
     @app.exception_handler(RequestValidationError)

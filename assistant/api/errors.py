@@ -95,7 +95,8 @@ _STATUS_DESCRIPTIONS = {
     401: "Missing or unknown API key.",
     403: "The API key's role may not do this.",
     404: "No such resource.",
-    409: "It was done before and cannot be done twice (a second rating of one answer).",
+    409: "A conflict: the case was changed by someone else since the given version (the body's `case` is the case "
+    "as it now is), or something done once was asked again (a second rating of one answer).",
     413: "An uploaded file is larger than the configured limit.",
     415: "An uploaded file is of a type the assistant cannot read.",
     422: "The request is malformed: invalid JSON, a missing or empty field, an unknown filter key.",
@@ -120,6 +121,14 @@ def status_and_code(exc: AssistantError) -> tuple[int, str]:
         return exc.status_code, exc.code
     from assistant.api.uploads import UploadTooLarge
     from assistant.audit.feedback import AlreadyHandled, AlreadyRated, NoSuchFeedback, NothingToRate
+    from assistant.cases.errors import (
+        CaseConflict,
+        CaseForbidden,
+        CaseNotFound,
+        IllegalTransition,
+        MaterialTooLarge,
+        UnknownItem,
+    )
     from assistant.ingest.loaders import UnsupportedFormat
     from assistant.models.llm import LLMError
     from assistant.models.provision import ProvisionError
@@ -131,6 +140,12 @@ def status_and_code(exc: AssistantError) -> tuple[int, str]:
         (NoSuchFeedback, 404, "not_found"),
         (AlreadyRated, 409, "conflict"),
         (AlreadyHandled, 409, "conflict"),
+        (MaterialTooLarge, 413, "payload_too_large"),
+        (CaseNotFound, 404, "not_found"),
+        (CaseForbidden, 403, "forbidden"),
+        (CaseConflict, 409, "conflict"),
+        (IllegalTransition, 422, "illegal_transition"),
+        (UnknownItem, 422, "unknown_item"),
         (UnsupportedFormat, 415, "unsupported_media_type"),
         (StoreBusy, 503, "store_busy"),
         (StoreMismatch, 503, "store_mismatch"),

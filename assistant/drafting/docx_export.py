@@ -5,8 +5,10 @@ characters of 3号仿宋 (exact line spacing 28.95 pt, characters condensed to 1
 the red 发文机关标志 35 mm below the top of the 版心 and the red rule under the 发文字号; heading faces by
 level; the 版记 between its rules after the date; page numbers "— 1 —" at the
 right of odd and the left of even pages. The proprietary faces are named in the file with their
-east-Asian font setting; the export says which of them this machine does not have. The file carries
-the implicit AI-generated label of GB 45438-2025 in its custom properties and is marked as a draft.
+east-Asian font setting; the export says which of them this machine does not have. A draft's file
+(``export_docx``) carries the implicit AI-generated label of GB 45438-2025 in its custom properties and
+is marked as a draft; ``layout`` gives the same layout unmarked, for documents that are not model output
+(the case notices of assistant/cases/notices.py), which mark themselves.
 """
 
 from __future__ import annotations
@@ -77,6 +79,17 @@ class Exported:
 
 
 def export_docx(draft: Draft) -> Exported:
+    document = layout(draft)
+    _draft_marking(document, draft)
+    return Exported(saved(document), unverified_fonts())
+
+
+def layout(draft: Draft) -> Any:
+    """The python-docx Document of ``draft`` in the GB/T 9704 layout, with no marking in its header or properties.
+
+    ``export_docx`` marks it as an AI-assisted draft; other documents laid out the same way (the case
+    layer's notices) mark it as what they are, with ``header_mark`` and ``set_custom_properties``.
+    """
     document = Document()
     _page_setup(document)
     _styles(document)
@@ -105,10 +118,13 @@ def export_docx(draft: Draft) -> Exported:
         body.para([(draft.note, FANGSONG, SIZE_3)], first_line=2)
     _foot(body, draft)
     _page_numbers(document)
-    _draft_marking(document, draft)
+    return document
+
+
+def saved(document: Any) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
-    return Exported(buffer.getvalue(), unverified_fonts())
+    return buffer.getvalue()
 
 
 class _Body:
@@ -355,14 +371,7 @@ def _page_field(paragraph: Any) -> None:
 
 def _draft_marking(document: Any, draft: Draft) -> None:
     """The review mark in the page header, the document properties, and the implicit AI label."""
-    section = document.sections[0]
-    for header in (section.header, section.even_page_header):
-        header.is_linked_to_previous = False
-        paragraph = header.paragraphs[0]
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = paragraph.add_run(draft.label)
-        set_font(run, SONGTI, Pt(9))
-        run.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+    header_mark(document, draft.label)
     core = document.core_properties
     core.title = draft.title
     core.subject = draft.doc_type
@@ -374,7 +383,19 @@ def _draft_marking(document: Any, draft: Draft) -> None:
     core.identifier = draft.id
     core.comments = f"{draft.label}内容编号：{draft.id}；生成模型：{draft.model}。"
     core.language = "zh-CN"
-    _custom_properties(document, ai_label(draft))
+    set_custom_properties(document, ai_label(draft))
+
+
+def header_mark(document: Any, text: str) -> None:
+    """A small grey line centred in the header of odd and even pages: what kind of document this is."""
+    section = document.sections[0]
+    for header in (section.header, section.even_page_header):
+        header.is_linked_to_previous = False
+        paragraph = header.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(text)
+        set_font(run, SONGTI, Pt(9))
+        run.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
 
 
 def ai_label(draft: Draft) -> dict[str, str]:
@@ -398,7 +419,8 @@ def ai_label(draft: Draft) -> dict[str, str]:
     }
 
 
-def _custom_properties(document: Any, values: dict[str, str]) -> None:
+def set_custom_properties(document: Any, values: dict[str, str]) -> None:
+    """The file's custom document properties (docProps/custom.xml), as text values."""
     fmtid = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
     props = "".join(
         f'<property fmtid="{fmtid}" pid="{pid}" name="{escape(name)}"><vt:lpwstr>{escape(value)}</vt:lpwstr></property>'

@@ -1,7 +1,7 @@
 """The audit log (append-only, enforced by triggers), its prune permits, and 好差评 feedback.
 
 Revision ID: 0002_audit
-Revises:
+Revises: 0001_cases
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_audit"
-down_revision = None
+down_revision = "0001_cases"
 branch_labels = None
 depends_on = None
 
