@@ -7,10 +7,12 @@ database. An answer's entry id becomes its ``audit_id``, which the person rates 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
 
 from assistant.answer.types import Answer, AnswerEvent
 from assistant.audit.details import answer_detail, question_detail
-from assistant.audit.log import ANSWER, QUESTION, Actor, AuditLog, Origin
+from assistant.audit.log import ANSWER, CASE_ACTION, QUESTION, Actor, AuditLog, Origin
 from assistant.retrieval.store import SearchFilter
 
 
@@ -39,3 +41,16 @@ async def logged_answers(
             yield event
     finally:
         await events.aclose()  # type: ignore[attr-defined]  # leaving early stops the run
+
+
+@dataclass(frozen=True)
+class CaseApplicant:
+    """An applicant acting on a case by its verification code, without an API key (the case is in the detail)."""
+
+    key_id: str = "case-code"
+    role: str = "applicant"
+
+
+def log_case_action(audit: AuditLog, actor: Actor, action: str, number: str, **detail: Any) -> None:
+    """One case action (submit, view, transition, upload, download, notice, delete) on case ``number``."""
+    audit.record(CASE_ACTION, actor, {"action": action, "case": number, **detail})
