@@ -356,7 +356,7 @@ def case_workflow(caller: AnyCaller) -> dict[str, Any]:
 @router.get(
     "/v1/cases/{number}",
     response_model=CaseOut,
-    responses=error_responses(401, 403, 404, 429),
+    responses=error_responses(401, 403, 404, 422, 429),
     summary="A case with its history",
 )
 def get_case(number: str, actor: CaseActor, who: Audited, state: State) -> dict[str, Any]:
@@ -428,7 +428,7 @@ async def upload_materials(
 @router.get(
     "/v1/cases/{number}/materials/{material_id}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, **error_responses(401, 403, 404, 429)},
+    responses={200: {"content": {"application/octet-stream": {}}}, **error_responses(401, 403, 404, 422, 429)},
     summary="Download a material",
 )
 def download_material(number: str, material_id: int, actor: CaseActor, who: Audited, state: State) -> Response:
