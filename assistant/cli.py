@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.api.commands import add_service_commands
+from assistant.audit.commands import add_audit_commands
 from assistant.cases.commands import add_case_commands
 from assistant.config import get_settings
 from assistant.drafting.commands import add_draft_commands
@@ -217,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_draft_commands(sub)  # draft new|check|types
     add_guide_commands(sub)  # guide
     add_precheck_commands(sub)  # precheck
+    add_audit_commands(sub)  # audit search|export|prune
     add_case_commands(sub)  # case create|upload|transition|list|show|notice|delete|gc
     return parser
 

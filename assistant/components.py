@@ -5,6 +5,9 @@ from __future__ import annotations
 from functools import cached_property
 
 from assistant.answer.service import AnswerService
+from assistant.audit.feedback import FeedbackService
+from assistant.audit.gaps import GapFinder
+from assistant.audit.log import AuditLog
 from assistant.cases.blobs import BlobStore
 from assistant.cases.items import CatalogueItems
 from assistant.cases.service import CaseService
@@ -99,7 +102,22 @@ class Components:
     def case_precheck(self) -> CasePrecheck:
         return CasePrecheck(self.cases, self.precheck)
 
+    # --- audit log, 好差评 and knowledge gaps (issue 18) ---
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(lambda: self.database, self.settings.audit_queue_size)
+
+    @cached_property
+    def feedback(self) -> FeedbackService:
+        return FeedbackService(self.audit)
+
+    @cached_property
+    def gaps(self) -> GapFinder:
+        return GapFinder(self.audit, self.embedder, self.searcher, self.store, self.settings.gap_similarity)
+
     def close(self) -> None:
+        if "audit" in self.__dict__:
+            self.audit.close()  # writes what is queued while the database is still open
         if "store" in self.__dict__:
             self.store.close()
         if "database" in self.__dict__:

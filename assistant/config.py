@@ -52,6 +52,23 @@ class Settings(BaseSettings):
         "every replica); unset = SQLite file DATA_DIR/assistant.db (WAL mode).",
     )
 
+    # Audit log, 好差评 and knowledge gaps (assistant/audit).
+    audit_retention_days: int = Field(
+        default=180,
+        ge=180,
+        description="Days audit entries are kept; `assistant audit prune` deletes older ones (and logs that it did). "
+        "At least 180: 等级保护 requires six months of audit records.",
+    )
+    audit_queue_size: int = Field(
+        default=10_000, ge=1, description="Audit entries waiting for the writer before requests wait for room."
+    )
+    gap_similarity: float = Field(
+        default=0.9,
+        gt=0,
+        le=1,
+        description="Cosine at which an unanswered question joins a knowledge-gap group (the embedder's vectors).",
+    )
+
     # Cases (办件): where uploaded materials' bytes live, and the prefix of case numbers.
     materials_store: Literal["auto", "files", "database"] = Field(
         default="auto",

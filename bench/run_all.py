@@ -38,6 +38,7 @@ class Plan:
     search_queries: int
     serve: list[str]
     load_requests: int
+    audit: list[str]
 
 
 QUICK = Plan(
@@ -48,6 +49,7 @@ QUICK = Plan(
     search_queries=20,
     serve=["--questions", "2", "--clients", "2", "--max-tokens", "16"],
     load_requests=16,
+    audit=["--searches", "60", "--answers", "4"],
 )
 FULL = Plan(
     embed=["--rounds", "2", "--records", "300"],
@@ -57,6 +59,7 @@ FULL = Plan(
     search_queries=60,
     serve=["--questions", "4", "--clients", "4", "--max-tokens", "64"],
     load_requests=64,
+    audit=["--searches", "300", "--answers", "16"],
 )
 
 
@@ -210,6 +213,29 @@ def load_section(step: Step) -> list[str]:
     return [*lines, ""]
 
 
+def audit_section(step: Step) -> list[str]:
+    lines = section(step, "Audit log: its cost on search and answer latency")
+    if step.error:
+        return lines
+    r = step.json()
+    lines += [
+        f"`bench.audit_overhead` on {r['database']}: one server, requests alternating between the product as it runs",
+        "(every search and answer logged through the audit writer) and an audit log that records nothing.",
+        f"One `record()` call costs {r['record_call_us']} µs on the request's thread. Target: with ≤ 1.05 × without.",
+        "",
+        "| request | per arm | with p50 / p95 ms | without p50 / p95 ms | ratio p50 | ratio p95 | paired median |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for kind in ("search", "ask"):
+        k = r[kind]
+        lines.append(
+            f"| {kind} | {k['requests_per_arm']} | {k['with']['p50_ms']} / {k['with']['p95_ms']} "
+            f"| {k['without']['p50_ms']} / {k['without']['p95_ms']} | {k['p50_ratio']} | {k['p95_ratio']} "
+            f"| {k['paired_median_ratio']} |"
+        )
+    return [*lines, "", "Within the target." if r["within_target"] else "**Over the 5% target.**", ""]
+
+
 def text_section(step: Step, title: str, what: str) -> list[str]:
     lines = section(step, title)
     if not step.error:
@@ -248,8 +274,9 @@ def main() -> None:
     ]
     serve = run("serve", [*python, "bench.serve", *plan.serve], env)
     load = run("load", [*python, "bench.load", "--requests", str(plan.load_requests), "--json"], env)
+    audit = run("audit overhead", [*python, "bench.audit_overhead", *plan.audit, "--json"], env)
 
-    steps = [*setup, embed, ingest, *searches, serve, load]
+    steps = [*setup, embed, ingest, *searches, serve, load, audit]
     lines = [
         "# Benchmarks",
         "",
@@ -268,6 +295,7 @@ def main() -> None:
             serve, "Answers: through the API vs llama.cpp direct", "`bench.serve`: first token, decode speed."
         ),
         *load_section(load),
+        *audit_section(audit),
         "## Steps",
         "",
         "| step | seconds | result |",

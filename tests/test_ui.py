@@ -113,7 +113,7 @@ def test_each_role_is_offered_only_the_screens_it_may_use(open_page: OpenPage, a
     for key, expected in (
         (api_keys.public, ["政策问答", "进度查询"]),
         (api_keys.staff, ["政策问答", "进度查询", "办件", "公文起草"]),
-        (api_keys.admin, ["政策问答", "进度查询", "办件", "公文起草", "文档管理"]),
+        (api_keys.admin, ["政策问答", "进度查询", "办件", "公文起草", "文档管理", "知识缺口"]),
     ):
         page = open_page()
         sign_in(page, key)
@@ -279,3 +279,51 @@ def test_admin_uploads_files_sees_each_result_finds_searches_and_deletes_the_doc
     page.locator("#delete-result").get_by_text("已删除").wait_for()
     page.wait_for_function("t => !document.querySelector('#documents-table').innerText.includes(t)", arg=title)
     assert SEED_TITLES[0] in table.inner_text()
+
+
+# --- 好差评 and 知识缺口 ---
+
+
+def test_a_person_rates_an_answer_once_and_an_admin_sees_the_gap_and_handles_the_complaint(
+    open_page: OpenPage, api_keys: ApiKeys, ui_server: LiveServer, shots: Path
+) -> None:
+    from assistant.audit.feedback import FeedbackQuery
+
+    page = open_page(PHONE)
+    sign_in(page, api_keys.public)
+    ask(page, UNANSWERABLE)
+
+    def choose(rating: str) -> None:
+        menu = page.locator("#chat .extra-feedback").last
+        menu.hover()
+        menu.get_by_role("button", name=rating, exact=True).click()
+
+    choose("不满意")
+    page.locator("#rating-chosen").get_by_text("不满意").wait_for()
+    page.locator("#rating-reason textarea").fill("没有告诉我落户条件")
+    page.locator("#rating-submit").click()
+    page.locator("#rating-result").get_by_text("感谢您的评价").wait_for()
+    page.screenshot(path=shots / "chat-rating.png", full_page=True)
+    rated = ui_server.state.components.feedback.list(FeedbackQuery())
+    assert [(r["rating"], r["reason"], r["target"], r["question"]) for r in rated] == [
+        ("不满意", "没有告诉我落户条件", "answer", UNANSWERABLE)
+    ]
+    choose("满意")  # a second rating of the same answer is refused
+    page.locator("#rating-submit").click()
+    page.locator("#rating-result").get_by_text("只能评价一次").wait_for()
+    assert len(ui_server.state.components.feedback.list(FeedbackQuery())) == 1
+
+    admin = open_page()
+    sign_in(admin, api_keys.admin)
+    admin.get_by_role("tab", name="知识缺口").click()
+    table = admin.locator("#gaps-table")
+    table.get_by_text(UNANSWERABLE).first.wait_for()
+    assert "待补充" in table.inner_text()
+    admin.locator("#complaint-pick input").click()
+    admin.get_by_role("option", name=re.compile("不满意")).click()
+    admin.locator("#complaint-note textarea").fill("已联系公安部门补充落户政策文件")
+    admin.locator("#complaint-handle").click()
+    admin.locator("#complaint-result").get_by_text("已标记为已处理").wait_for()
+    admin.screenshot(path=shots / "gaps.png", full_page=True)
+    [handled] = ui_server.state.components.feedback.list(FeedbackQuery(handled=True))
+    assert handled["handled_note"] == "已联系公安部门补充落户政策文件"

@@ -21,6 +21,7 @@ class Answer:
     declined: bool  # True when the corpus held no evidence and the model was not called
     label: str = AI_LABEL
     unsupported_sentences: list[str] = field(default_factory=list)
+    audit_id: str | None = None  # the audit log entry of this answer, set where it is logged; rated by this id
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

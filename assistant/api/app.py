@@ -16,9 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.api import (
     ask_router,
+    audit_router,
     cases_router,
     documents_router,
     drafts_router,
+    feedback_router,
+    gaps_router,
     guide_router,
     health_router,
     openai_router,
@@ -32,6 +35,7 @@ from assistant.api.errors import error_responses
 from assistant.api.limits import GenerationQueue, RateLimiter
 from assistant.api.metrics import MetricsMiddleware, ServiceMetrics
 from assistant.api.redact import install_personal_data_filter
+from assistant.api.request_id import RequestIdMiddleware
 from assistant.components import Components
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
@@ -105,6 +109,11 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.include_router(drafts_router.router)
     app.include_router(precheck_router.router)
     app.include_router(cases_router.router)
+    # Audit log, 好差评 and knowledge gaps (issue 18): every request gets an X-Request-ID the log records.
+    app.add_middleware(RequestIdMiddleware)
+    for module in (audit_router, feedback_router, gaps_router):
+        app.include_router(module.router)
+    metrics.watch_audit(state.components.audit)
     mount_ui(app, state)  # the web page at /ui, calling the same services
     return app
 

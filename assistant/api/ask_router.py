@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.answer.service import MAX_QUESTION_CHARS
 from assistant.answer.types import AnswerEvent
+from assistant.api.audit_trail import log_answer, log_question, logged_answers
 from assistant.api.deps import AnyCaller, State
 from assistant.api.errors import error_body_for, error_responses
 from assistant.api.generation import AnswerStreamResponse, complete_answer, sse, start_answer
@@ -77,6 +78,7 @@ class AskResponse(BaseModel):
     declined: bool = Field(description="True when the documents held no evidence and the model was not called.")
     label: str = Field(description="The AI-generated-content notice to show with the answer.")
     unsupported_sentences: list[str] = Field(default_factory=list)
+    audit_id: str | None = Field(default=None, description="This answer's audit entry: rate it with POST /v1/feedback.")
 
 
 def event_payload(event: AnswerEvent) -> dict[str, Any]:
@@ -124,10 +126,12 @@ async def ask(body: AskRequest, request: Request, caller: AnyCaller, state: Stat
     log.info("ask by %s: %s", caller.name, mask_personal_data(body.question))
     flt = store_filter(body.filters, caller)
     history = [m.model_dump() for m in body.history]
+    audit = state.components.audit
+    log_question(audit, caller, body.question, flt, "api")
     run = await start_answer(state, body.question, history, flt)
     if body.stream:
-        return AnswerStreamResponse(_server_sent_events(run.events()), run)
+        return AnswerStreamResponse(_server_sent_events(logged_answers(run.events(), audit, caller, flt, "api")), run)
     answer = await complete_answer(request, run)
     if answer is None:
         return Response(status_code=CLIENT_CLOSED_REQUEST)
-    return answer.as_dict()
+    return log_answer(audit, caller, answer, flt, "api").as_dict()

@@ -28,6 +28,7 @@ _ACCESS_BY_ROLE: dict[Role, tuple[str, ...]] = {
 }
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 KEY_PREFIX = "ak_"
+KEY_ID_LENGTH = 12  # a key's id: this many hex digits of its SHA-256
 
 
 class ApiKeyConfigError(AssistantError):
@@ -93,7 +94,8 @@ class KeyRing:
                 raise ApiKeyConfigError(
                     f"ASSISTANT_API_KEYS entry {position} has role {role!r}; expected one of {', '.join(ROLES)}"
                 )
-            callers[digest] = Caller(key_id=digest[:12], name=name or digest[:12], role=role)  # type: ignore[arg-type]
+            key_id = digest[:KEY_ID_LENGTH]
+            callers[digest] = Caller(key_id=key_id, name=name or key_id, role=role)  # type: ignore[arg-type]
         return cls(callers)
 
     @property

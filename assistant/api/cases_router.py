@@ -25,6 +25,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from assistant.api.audit_trail import CaseApplicant, log_case_action
 from assistant.api.auth import Caller
 from assistant.api.deps import AnyCaller, PresentedKey, State
 from assistant.api.errors import error_responses
@@ -241,6 +242,14 @@ async def case_actor(
 CaseActor = Annotated[Actor, Depends(case_actor)]
 
 
+async def audit_identity(actor: CaseActor, state: State, key: PresentedKey) -> Any:
+    """Who the audit log names for a case action: the API key, or the applicant holding the case's code."""
+    return CaseApplicant() if actor.role == "applicant" else state.keys.identify(key)
+
+
+Audited = Annotated[Any, Depends(audit_identity)]  # issue 18: every case action is logged
+
+
 def staff_of(caller: Caller) -> Actor:
     """A staff or admin key acting on cases (``Forbidden`` for a public key); the API and the web page alike."""
     caller.require("staff")
@@ -286,6 +295,7 @@ def create_case(body: CaseCreate, caller: AnyCaller, state: State) -> dict[str, 
         title=body.title,
     )
     log.info("case %s submitted through %s", submission.case.number, caller.name)
+    log_case_action(state.components.audit, caller, "create", submission.case.number, item_ids=body.item_ids)
     return submission.as_dict()
 
 
@@ -306,6 +316,7 @@ def create_case_from_guide(body: GuideCaseCreate, caller: AnyCaller, state: Stat
     submission, missing = new_case_from_guide(
         state.components.cases, guide, body.applicant.applicant(), actor, body.form, body.item_ids
     )
+    log_case_action(state.components.audit, caller, "create_from_guide", submission.case.number, missing=missing)
     return {**submission.as_dict(), "missing": missing}
 
 
@@ -356,13 +367,15 @@ def case_workflow(caller: AnyCaller) -> dict[str, Any]:
 @router.get(
     "/v1/cases/{number}",
     response_model=CaseOut,
-    responses=error_responses(401, 403, 404, 429),
+    responses=error_responses(401, 403, 404, 422, 429),
     summary="A case with its history",
 )
-def get_case(number: str, actor: CaseActor, state: State) -> dict[str, Any]:
+def get_case(number: str, actor: CaseActor, who: Audited, state: State) -> dict[str, Any]:
     """The case, its sub-cases with their deadlines, materials and whole history. Staff key, or the
     applicant's `X-Case-Code` (which shows the applicant's view: staff names left out)."""
-    return _shown(state.components.cases.get(number), actor)
+    shown = _shown(state.components.cases.get(number), actor)
+    log_case_action(state.components.audit, who, "view", number)
+    return shown
 
 
 @router.post(
@@ -371,12 +384,13 @@ def get_case(number: str, actor: CaseActor, state: State) -> dict[str, Any]:
     responses=error_responses(401, 403, 404, 409, 422, 429),
     summary="Move a case on (accept, request correction, decide …)",
 )
-def transition(number: str, body: TransitionIn, actor: CaseActor, state: State) -> dict[str, Any]:
+def transition(number: str, body: TransitionIn, actor: CaseActor, who: Audited, state: State) -> dict[str, Any]:
     """Make one action of the workflow, with a reason; an action the state does not allow answers 422
     `illegal_transition` naming the current state and the allowed actions, one the role may not make 403,
     and a stale `version` 409 with the current case. Applicants (by code) may `resubmit` and `withdraw`."""
     view = state.components.cases.transition(number, body.step(), actor)
     log.info("case %s: %s by %s", number, body.action, actor.name)
+    log_case_action(state.components.audit, who, body.action, number, reason=body.reason, version=view.version)
     return _shown(view, actor)
 
 
@@ -390,6 +404,7 @@ async def upload_materials(
     number: str,
     files: Annotated[list[UploadFile], File(description="One or more files (scans, PDFs, photos).")],
     actor: CaseActor,
+    who: Audited,
     state: State,
     slot: Annotated[
         list[int] | None, Form(description="The checklist slot of each file, in order (repeat per file).")
@@ -416,17 +431,20 @@ async def upload_materials(
         view = await run_in_threadpool(cases.transition, number, step, actor, materials)
     else:
         view = await run_in_threadpool(cases.upload, number, materials, actor, version)
+    uploaded = [{"name": m.name, "slot": m.slot, "bytes": len(m.data)} for m in materials]
+    log_case_action(state.components.audit, who, action or "upload", number, materials=uploaded)
     return _shown(view, actor)
 
 
 @router.get(
     "/v1/cases/{number}/materials/{material_id}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, **error_responses(401, 403, 404, 429)},
+    responses={200: {"content": {"application/octet-stream": {}}}, **error_responses(401, 403, 404, 422, 429)},
     summary="Download a material",
 )
-def download_material(number: str, material_id: int, actor: CaseActor, state: State) -> Response:
+def download_material(number: str, material_id: int, actor: CaseActor, who: Audited, state: State) -> Response:
     material, data = state.components.cases.material(number, material_id)
+    log_case_action(state.components.audit, who, "download", number, material_id=material_id, name=material.name)
     return Response(data, media_type=material.media_type, headers={"Content-Disposition": _attachment(material.name)})
 
 
@@ -436,11 +454,12 @@ def download_material(number: str, material_id: int, actor: CaseActor, state: St
     responses={200: {"content": {DOCX: {}}}, **error_responses(401, 403, 404, 422, 429)},
     summary="A notice of the case as .docx",
 )
-def notice(number: str, kind: str, actor: CaseActor, state: State) -> Response:
+def notice(number: str, kind: str, actor: CaseActor, who: Audited, state: State) -> Response:
     """`kind`: acceptance (受理通知书), correction (补正告知书), refusal-to-accept (不予受理决定书), refusal
     (不予许可决定书) or extension (延期告知书), filled from the step that gave rise to it (422 if the case
     has had no such step), in the GB/T 9704 layout of the drafting module."""
     name, data = state.components.cases.notice(number, kind)
+    log_case_action(state.components.audit, who, "notice", number, kind=kind)
     return Response(data, media_type=DOCX, headers={"Content-Disposition": _attachment(name)})
 
 
@@ -451,10 +470,11 @@ def notice(number: str, kind: str, actor: CaseActor, state: State) -> Response:
     responses=error_responses(401, 403, 404, 422, 429),
     summary="Delete a finished case (admin)",
 )
-def delete_case(number: str, actor: StaffActor, state: State) -> Response:
+def delete_case(number: str, actor: StaffActor, caller: AnyCaller, state: State) -> Response:
     """Remove a finished case (办结, 不予受理 or 撤回) whole: history, materials, and the stored bytes no other
     case shares. Open cases are refused (422)."""
     state.components.cases.delete(number, actor)
+    log_case_action(state.components.audit, caller, "delete", number)
     return Response(status_code=204)
 
 

@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from assistant.api.auth import ROLES, ApiKeyConfigError, key_entry, new_key
+from assistant.api.auth import KEY_ID_LENGTH, ROLES, ApiKeyConfigError, hash_key, key_entry, new_key
 from assistant.config import get_settings
+from assistant.errors import AssistantError
 
 AddCommand = Callable[..., Any]  # build_parser's add(name, handler, help, parent=...)
 
@@ -51,10 +52,28 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
     if args.name and any(ch in args.name for ch in ",:"):
         raise ApiKeyConfigError(f"key name {args.name!r} may not contain ',' or ':'")
     key = new_key()
+    _log_key_creation(key, args.role, args.name)
     print(f"API key (shown only now; give it to the client): {key}")
     print("Add this entry to ASSISTANT_API_KEYS (entries are comma-separated):")
     print(key_entry(key, args.role, args.name))
     return 0
+
+
+def _log_key_creation(key: str, role: str, name: str | None) -> None:
+    """Log the new key by its id (what the API logs its requests under), never the key itself; no key is
+    handed out unless its creation is stored in the audit log."""
+    from assistant.audit.log import KEY_CREATION, OPERATOR
+    from assistant.components import Components
+
+    components = Components(get_settings())
+    try:
+        key_id = hash_key(key)[:KEY_ID_LENGTH]
+        components.audit.record(KEY_CREATION, OPERATOR, {"new_key_id": key_id, "role": role, "name": name})
+        components.audit.flush()
+        if components.audit.lost:
+            raise AssistantError("the key's creation could not be written to the audit log; no key was made")
+    finally:
+        components.close()
 
 
 def add_service_commands(add: AddCommand) -> None:

@@ -13,6 +13,8 @@ from assistant.api.auth import Caller
 from assistant.api.deps import AdminCaller, AnyCaller, State
 from assistant.api.errors import InvalidRequest, NotFound, error_responses
 from assistant.api.uploads import SOURCE_PREFIX, UploadedFile, check_size
+from assistant.audit.details import deletion_detail, upload_detail
+from assistant.audit.log import DELETION, UPLOAD
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["documents"])
@@ -120,6 +122,7 @@ async def upload_documents(
     uploads = [UploadedFile(name=f.filename or "", data=await f.read()) for f in files]
     outcomes = await run_in_threadpool(state.uploads.ingest, uploads, access)
     log.info("upload by %s: %s", caller.name, ", ".join(f"{o.source} {o.status}" for o in outcomes))
+    state.components.audit.record(UPLOAD, caller, upload_detail(outcomes, access))
     if all(o.status == "failed" for o in outcomes):
         raise InvalidRequest("; ".join(o.error or f"{o.source}: failed" for o in outcomes))
     results = [
@@ -145,8 +148,10 @@ async def upload_documents(
 def delete_document(doc_id: str, caller: AdminCaller, state: State) -> dict[str, Any]:
     """Remove a document and all its chunks."""
     store = state.components.store
-    if store.get_document(doc_id) is None:
+    document = store.get_document(doc_id)
+    if document is None:
         raise NotFound(f"no document with id {doc_id} (GET /v1/documents lists them)")
     removed = store.delete_document(doc_id)
+    state.components.audit.record(DELETION, caller, deletion_detail(doc_id, document, removed))
     log.info("%s deleted document %s (%d chunks)", caller.name, doc_id, removed)
     return {"doc_id": doc_id, "deleted_chunks": removed}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Annotated, Any
 
@@ -19,8 +19,11 @@ from assistant.api.auth import Caller
 from assistant.api.deps import State, role
 from assistant.api.errors import InvalidRequest, NotFound, PayloadTooLarge, error_body_for, error_responses
 from assistant.api.generation import AnswerStreamResponse, sse, start_generation
+from assistant.audit.details import draft_detail
+from assistant.audit.log import DRAFT
 from assistant.drafting.check import check_document, check_text
 from assistant.drafting.doctypes import TEMPLATE_NAMES
+from assistant.drafting.draft import Draft
 from assistant.drafting.service import DraftEvent, DraftRequest
 from assistant.drafting.store import DraftNotFound, DraftStore
 from assistant.retrieval.store import SearchFilter
@@ -117,6 +120,7 @@ class DraftResponse(BaseModel):
     model: str
     created_at: str
     unverified_fonts: list[str] = Field(description="Fonts the .docx names that the server does not have.")
+    audit_id: str = Field(description="This draft's audit entry: rate it with POST /v1/feedback.")
 
 
 def _store(state: Any) -> DraftStore:
@@ -152,17 +156,25 @@ async def create_draft(body: DraftBody, caller: StaffCaller, state: State) -> An
     log.info("draft by %s: %s %s", caller.name, request.doc_type, request.subject)
     run = await start_generation(state, lambda: events)
     store = _store(state)
+
+    async def save(draft: Draft) -> dict[str, Any]:
+        """Store the draft and log it; the response carries its audit id."""
+        saved = await run_in_threadpool(store.save, draft)
+        return {**saved.as_dict(), "audit_id": state.components.audit.record(DRAFT, caller, draft_detail(draft))}
+
     if body.stream:
-        return AnswerStreamResponse(_server_sent_events(run.events(), store), run)
+        return AnswerStreamResponse(_server_sent_events(run.events(), save), run)
     draft = None
     async for event in run.events():
         if event.type == "done":
             draft = event.draft
     assert draft is not None, "the draft service ends every stream with a done event"
-    return (await run_in_threadpool(store.save, draft)).as_dict()
+    return await save(draft)
 
 
-async def _server_sent_events(events: AsyncIterator[DraftEvent], store: DraftStore) -> AsyncIterator[str]:
+async def _server_sent_events(
+    events: AsyncIterator[DraftEvent], save: Callable[[Draft], Awaitable[dict[str, Any]]]
+) -> AsyncIterator[str]:
     async with aclosing(events):  # type: ignore[type-var]
         try:
             async for event in events:
@@ -172,7 +184,7 @@ async def _server_sent_events(events: AsyncIterator[DraftEvent], store: DraftSto
                     data = {"token": event.token}
                 else:
                     assert event.draft is not None
-                    data = (await run_in_threadpool(store.save, event.draft)).as_dict()
+                    data = await save(event.draft)
                 yield sse(event.type, json.dumps(data, ensure_ascii=False))
         except Exception as exc:  # the status line is gone: report the failure as the last event
             yield sse("error", json.dumps(error_body_for(exc), ensure_ascii=False))

@@ -95,7 +95,8 @@ _STATUS_DESCRIPTIONS = {
     401: "Missing or unknown API key.",
     403: "The API key's role may not do this.",
     404: "No such resource.",
-    409: "The case was changed by someone else since the given version; the body's `case` is the case as it now is.",
+    409: "A conflict: the case was changed by someone else since the given version (the body's `case` is the case "
+    "as it now is), or something done once was asked again (a second rating of one answer).",
     413: "An uploaded file is larger than the configured limit.",
     415: "An uploaded file is of a type the assistant cannot read.",
     422: "The request is malformed: invalid JSON, a missing or empty field, an unknown filter key.",
@@ -119,6 +120,7 @@ def status_and_code(exc: AssistantError) -> tuple[int, str]:
     if isinstance(exc, ApiError):
         return exc.status_code, exc.code
     from assistant.api.uploads import UploadTooLarge
+    from assistant.audit.feedback import AlreadyHandled, AlreadyRated, NoSuchFeedback, NothingToRate
     from assistant.cases.errors import (
         CaseConflict,
         CaseForbidden,
@@ -134,6 +136,10 @@ def status_and_code(exc: AssistantError) -> tuple[int, str]:
 
     for kind, status, code in (
         (UploadTooLarge, 413, "payload_too_large"),
+        (NothingToRate, 404, "not_found"),
+        (NoSuchFeedback, 404, "not_found"),
+        (AlreadyRated, 409, "conflict"),
+        (AlreadyHandled, 409, "conflict"),
         (MaterialTooLarge, 413, "payload_too_large"),
         (CaseNotFound, 404, "not_found"),
         (CaseForbidden, 403, "forbidden"),

@@ -14,6 +14,8 @@ from assistant.api.deps import AnyCaller, State
 from assistant.api.errors import error_responses
 from assistant.api.redact import mask_personal_data
 from assistant.api.search_router import non_blank
+from assistant.audit.details import guide_detail
+from assistant.audit.log import GUIDE
 from assistant.guides.service import MAX_QUESTION_CHARS
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ class GuideResponse(BaseModel):
     missing: list[str] = Field(description="Steps of the event that the catalogue has no item for.")
     where_to_ask: str
     label: str = Field(description="The notice to show with machine-assembled content.")
+    audit_id: str = Field(description="This guide's audit entry: rate it with POST /v1/feedback.")
 
 
 @router.post(
@@ -96,4 +99,5 @@ async def guide(body: GuideRequest, caller: AnyCaller, state: State) -> dict[str
     """
     log.info("guide for %s: %s", caller.name, mask_personal_data(body.question))
     result = await run_in_threadpool(state.components.guides.guide, body.question, caller.access)
-    return result.as_dict()
+    audit_id = state.components.audit.record(GUIDE, caller, guide_detail(body.question, result, caller.access))
+    return {**result.as_dict(), "audit_id": audit_id}

@@ -6,6 +6,7 @@ Each app has its own registry, so several apps in one process (tests) never shar
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,6 +47,36 @@ class ServiceMetrics:
             ["reason"],
             registry=self.registry,
         )
+        # 好差评 and declines, counted as the audit log records them (API and web page alike).
+        self.ratings = Counter(
+            "assistant_ratings", "好差评 ratings given, by what was rated and the rating.", ["target", "rating"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.answers = Counter(
+            "assistant_answers", "Answers given, by whether they declined (no evidence in the documents).",
+            ["declined"], registry=self.registry,
+        )  # fmt: skip
+        self.audit_queue = Gauge(
+            "assistant_audit_queue_depth", "Audit entries waiting for the audit writer.", registry=self.registry
+        )
+        self.audit_lost = Gauge(
+            "assistant_audit_entries_lost",
+            "Audit entries the writer could not store after every retry (each also logged as an error).",
+            registry=self.registry,
+        )
+
+    def watch_audit(self, audit: Any) -> None:
+        """Count ratings and declines as ``audit`` (an ``AuditLog``) records them; expose its queue and losses."""
+
+        def observe(kind: str, detail: dict[str, Any]) -> None:
+            if kind == "answer":
+                self.answers.labels(str(bool(detail.get("declined"))).lower()).inc()
+            elif kind == "feedback":
+                self.ratings.labels(detail.get("target", ""), detail.get("rating", "")).inc()
+
+        audit.observe(observe)
+        self.audit_queue.set_function(lambda: audit.pending)
+        self.audit_lost.set_function(lambda: audit.lost)
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type."""

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from assistant.answer.service import MAX_QUESTION_CHARS
 from assistant.answer.types import Answer, AnswerEvent
 from assistant.api.ask_router import CLIENT_CLOSED_REQUEST, CitationModel
+from assistant.api.audit_trail import log_answer, log_question, logged_answers
 from assistant.api.deps import AnyCaller, State
 from assistant.api.errors import error_body_for, error_responses
 from assistant.api.generation import AnswerStreamResponse, complete_answer, start_answer
@@ -210,12 +211,17 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, caller
     """
     log.info("chat completion by %s: %s", caller.name, mask_personal_data(body.question))
     model = model_id(state.settings)
-    run = await start_answer(state, body.question, body.history, store_filter(body.filters, caller))
+    flt, audit = store_filter(body.filters, caller), state.components.audit
+    log_question(audit, caller, body.question, flt, "openai")
+    run = await start_answer(state, body.question, body.history, flt)
     if body.stream:
-        return AnswerStreamResponse(_completion_chunks(run.events(), model), run)
+        return AnswerStreamResponse(
+            _completion_chunks(logged_answers(run.events(), audit, caller, flt, "openai"), model), run
+        )
     answer = await complete_answer(request, run)
     if answer is None:
         return Response(status_code=CLIENT_CLOSED_REQUEST)
+    log_answer(audit, caller, answer, flt, "openai")
     return {
         "id": _completion_id(),
         "created": int(time.time()),

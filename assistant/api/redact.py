@@ -7,18 +7,10 @@ is installed on the log handlers when serving, so nothing else that logs such te
 from __future__ import annotations
 
 import logging
-import re
 
-# 18-digit resident ID: 17 digits and a digit or X check character, not inside a longer number.
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-# Mainland mobile numbers, optionally with +86 and separators: 138 1234 5678, 138-1234-5678.
-_MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)")
+from assistant.personal_data import mask_personal_data
 
-
-def mask_personal_data(text: str) -> str:
-    """ID-card numbers keep their region and last four characters; mobiles their first three and last four."""
-    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
-    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+__all__ = ["PersonalDataFilter", "install_personal_data_filter", "mask_personal_data"]
 
 
 class PersonalDataFilter(logging.Filter):

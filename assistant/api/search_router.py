@@ -14,6 +14,8 @@ from assistant.api.auth import Caller
 from assistant.api.deps import AnyCaller, State
 from assistant.api.errors import error_responses
 from assistant.api.redact import mask_personal_data
+from assistant.audit.details import search_detail
+from assistant.audit.log import SEARCH
 from assistant.retrieval.store import SearchFilter
 
 log = logging.getLogger(__name__)
@@ -144,4 +146,5 @@ async def search(body: SearchRequest, caller: AnyCaller, state: State) -> dict[s
     log.info("search by %s: %s", caller.name, mask_personal_data(body.query))
     flt = store_filter(body.filters, caller)
     response = await run_in_threadpool(state.components.searcher.search, body.query, body.top_k, flt, body.mode)
+    state.components.audit.record(SEARCH, caller, search_detail(body.query, response, flt.access, body.mode))
     return response.as_dict()

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from assistant.api.auth import Caller
 from assistant.api.deps import ServiceState
 from assistant.config import set_offline_switches
-from assistant.ui import cases, chat, documents, drafting, progress
+from assistant.ui import cases, chat, documents, drafting, gaps, progress
 from assistant.ui.messages import explain
 from assistant.ui.screen import Screen
 from assistant.ui.session import describe, initial_caller, may, sign_in
@@ -59,6 +59,7 @@ def build_ui(service: ServiceState) -> gr.Blocks:
                 cases.build(service, caller, visible=may(start, "staff")),
                 drafting.build(service, caller, visible=may(start, "staff")),
                 documents.build(service, caller, visible=may(start, "admin")),
+                gaps.build(service, caller, visible=may(start, "admin")),  # 知识缺口 (issue 18)
             ]
 
         def enter_key(text: str) -> tuple[Caller | None, str, str]:

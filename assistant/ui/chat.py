@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.answer.service import LABEL_LINE
 from assistant.answer.types import Answer
+from assistant.api.audit_trail import log_answer, log_question
 from assistant.api.auth import Caller
 from assistant.api.deps import ServiceState
 from assistant.api.generation import start_answer
@@ -28,9 +29,10 @@ from assistant.ui import start_case
 from assistant.ui.examples import example_questions
 from assistant.ui.guide_card import guide_card, guide_html
 from assistant.ui.messages import explain
+from assistant.ui.rating import FEEDBACK_OPTIONS, RatingControl
 from assistant.ui.render import answer_markdown, draft_markdown
 from assistant.ui.screen import Refresh, Screen
-from assistant.ui.session import may, require
+from assistant.ui.session import may, origin_of, require
 
 # Turns (question + answer = 2 messages) a follow-up is read with: enough for "那个呢？", small enough for the context.
 HISTORY_MESSAGES = 6
@@ -85,9 +87,12 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
             buttons=["copy"],
             elem_id="chat",
             layout="bubble",
+            feedback_options=FEEDBACK_OPTIONS,  # 好差评 under each answer (assistant/ui/rating.py)
         )
         guide = gr.State(None)  # the conversation's last guide: its 一件事 can be applied for
         start_case.build(service, caller, guide)
+        rating = RatingControl(service)
+        rating.build(chatbot, caller)
         examples = gr.Dataset(label="可以这样问", components=["textbox"], samples=[], elem_id="examples")
         with gr.Row(equal_height=True, elem_id="ask-row"):
             question = gr.Textbox(
@@ -120,11 +125,13 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
         try:
             reader = require(who, "public")
             service.rate_limiter.check(reader.key_id)
+            flt, origin = SearchFilter(access=reader.access), origin_of(request)
+            log_question(service.components.audit, reader, text, flt, "ui", origin)
             card = await unless(stop, run_in_threadpool(guide_card, service.components, text, reader.access))
             if card:  # a goal ("一件事"): its guide first (with its action below the chat), the answer below
                 messages.insert(len(messages) - 1, {"role": "assistant", "content": guide_html(card)})
                 yield "", messages, past, card
-            run = await unless(stop, start_answer(service, text, past, SearchFilter(access=reader.access)))
+            run = await unless(stop, start_answer(service, text, past, flt))
             draft, passages = "", 0
             async with aclosing(run.events()) as events:  # type: ignore[type-var]
                 while (event := await unless(stop, anext(events, None))) is not None:
@@ -133,6 +140,8 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                     elif event.type == "token":
                         draft += event.token or ""
                     elif event.answer is not None:
+                        log_answer(service.components.audit, reader, event.answer, flt, "ui", origin)
+                        rating.remember(request, len(messages) - 1, event.answer.audit_id)
                         past = remembered(past, text, event.answer)
                         messages[-1] = {"role": "assistant", "content": answer_markdown(event.answer)}
                         yield "", messages, past, keep
@@ -171,6 +180,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
     async def start_over(request: gr.Request) -> tuple[str, Messages, History, None]:
         for stop in writing.pop(request.session_hash, set()):
             stop.set()
+        rating.forget(request)
         return "", [], [], None
 
     new.click(start_over, None, outputs, api_visibility="private", queue=False)

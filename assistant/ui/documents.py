@@ -16,12 +16,14 @@ from assistant.api.auth import Caller
 from assistant.api.deps import ServiceState
 from assistant.api.errors import NotFound
 from assistant.api.uploads import UploadedFile, check_size
+from assistant.audit.details import deletion_detail, upload_detail
+from assistant.audit.log import DELETION, UPLOAD
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
 from assistant.retrieval.store import SearchFilter
 from assistant.ui.messages import explain
 from assistant.ui.render import DOCUMENT_COLUMNS, document_choice, document_rows, outcomes_html, search_html
 from assistant.ui.screen import Refresh, Screen
-from assistant.ui.session import may, require
+from assistant.ui.session import may, origin_of, require
 
 ACCESS_CHOICES = [("按元数据文件（默认公开）", ""), ("公开", "public"), ("内部", "internal")]
 # Gradio finds the progress tracker by this default value; it is never called as it is.
@@ -71,9 +73,11 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
         stored = store.list_documents()
         return document_rows(stored), gr.Dropdown(choices=[document_choice(d) for d in stored], value=None)
 
-    def ingest(paths: list[str] | None, level: str, who: Caller | None, progress: gr.Progress = PROGRESS) -> str:
+    def ingest(
+        paths: list[str] | None, level: str, who: Caller | None, request: gr.Request, progress: gr.Progress = PROGRESS
+    ) -> str:
         try:
-            require(who, "admin")
+            admin = require(who, "admin")
             if not paths:
                 return notice("请先选择要上传的文件。", "error")
             for path in map(Path, paths):  # sizes first: a file over the limit is never read
@@ -90,6 +94,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                 )
 
             results = service.uploads.ingest(uploads, level or None, on_progress)
+            service.components.audit.record(UPLOAD, admin, upload_detail(results, level or None), origin_of(request))
         except Exception as exc:  # shown in plain words; nothing was ingested when the check failed
             return notice(explain(exc), "error")
         named = [(Path(o.source).name, o) for o in results]
@@ -97,15 +102,17 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
         summary = f"处理完成：{len(results) - len(failed)} 个成功，{len(failed)} 个失败。"
         return notice(summary, "error" if failed else "ok") + outcomes_html(named)
 
-    def remove(doc_id: str | None, who: Caller | None) -> str:
+    def remove(doc_id: str | None, who: Caller | None, request: gr.Request) -> str:
         try:
-            require(who, "admin")
+            admin = require(who, "admin")
             if not doc_id:
                 return notice("请先选择要删除的文档。", "error")
             document = store.get_document(doc_id)
             if document is None:
                 raise NotFound(f"no document with id {doc_id}")
             removed = store.delete_document(doc_id)
+            detail = deletion_detail(doc_id, document, removed)
+            service.components.audit.record(DELETION, admin, detail, origin_of(request))
         except Exception as exc:
             return notice(explain(exc), "error")
         return notice(f"已删除《{document.get('title') or doc_id}》及其 {removed} 个片段。")

@@ -23,6 +23,8 @@ from starlette.concurrency import run_in_threadpool
 from assistant.api.auth import Caller
 from assistant.api.deps import ServiceState
 from assistant.api.generation import start_generation
+from assistant.audit.details import draft_detail
+from assistant.audit.log import DRAFT
 from assistant.drafting.check import Finding
 from assistant.drafting.doctypes import TEMPLATE_NAMES, template
 from assistant.drafting.draft import Draft, Paragraph
@@ -188,6 +190,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                         yield (keep, paper(body, "正在撰写正文（完成后由程序排版、编号并检查格式）…"), *[keep] * 6)
                     elif event_.draft is not None:
                         saved = await run_in_threadpool(store.save, event_.draft)
+                        service.components.audit.record(DRAFT, writer, draft_detail(event_.draft))
                         yield finished(saved, Desk(event_.draft, request.subject, request.points))
         except Exception as exc:  # in plain words; a request that fails its check never queues for the model
             yield (f'<p class="error">{escape(explain(exc))}</p>', *[keep] * 7)

@@ -7,8 +7,13 @@ page's events can be called without the page.
 
 from __future__ import annotations
 
+import uuid
+
+import gradio as gr
+
 from assistant.api.auth import LOCAL_CALLER, ROLES, Caller, KeyRing, Role
 from assistant.api.errors import Unauthorized
+from assistant.audit.log import Origin
 
 ROLE_NAMES: dict[Role, str] = {"public": "公众", "staff": "工作人员", "admin": "管理员"}
 
@@ -33,6 +38,12 @@ def require(caller: Caller | None, role: Role) -> Caller:
         raise Unauthorized("sign in with an API key first")
     caller.require(role)
     return caller
+
+
+def origin_of(request: gr.Request) -> Origin:
+    """Where a page's action comes from, for the audit log: the browser's address and a fresh request id."""
+    client = getattr(request, "client", None)
+    return Origin(client=getattr(client, "host", None), request_id=uuid.uuid4().hex)
 
 
 def describe(caller: Caller) -> str:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_precheck"
-down_revision = "0001_cases"
+down_revision = "0002_audit"
 branch_labels = None
 depends_on = None
 
