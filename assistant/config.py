@@ -87,10 +87,10 @@ class Settings(BaseSettings):
     )
     region_depth: int = Field(
         default=20,
-        ge=1,
+        ge=0,
         le=100,
         description="Results among which documents of the region a question names (or the caller passes) come "
-        "first, national ones next.",
+        "first, national ones next; 0 = off.",
     )
     reranker_model: str | None = Field(default=None, description="Local CrossEncoder model folder; unset = off.")
     rerank_candidates: int = Field(default=20, ge=1, description="Fused candidates the reranker re-orders.")

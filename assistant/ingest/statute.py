@@ -20,9 +20,13 @@ ARTICLE_LABEL = re.compile(rf"^第([{NUMERAL}\d]+)条(?:之([{NUMERAL}]+))?")
 LAW_SUFFIX = re.compile(r"(法|法典|条例|规定|办法|细则|规则|决定|解释|准则|章程)(?:（[^）]*）)?$")
 # "行政许可法第三十二条", "《个人信息保护法》第13条", "民法典第一千零七十九条".
 ARTICLE_REFERENCE = re.compile(
-    rf"《?([\u4e00-\u9fff]{{2,40}}?(?:法|法典|条例|规定|办法|细则|规则|决定|解释))》?\s*第\s*([{NUMERAL}\d]+)\s*条"
+    rf"《?([\u4e00-\u9fff]{{1,40}}?(?:法|法典|条例|规定|办法|细则|规则|决定|解释))》?\s*第\s*([{NUMERAL}\d]+)\s*条"
 )
 _HISTORY = re.compile(r"^[（(]?\s*\d{4}\s*年.*(通过|修正|修订|修改|公布|发布|施行|批准)")
+_BODY = re.compile(
+    r"(全国|[\u4e00-\u9fff]{2,12}?(?:省|市|自治区|州|县))(?:第[一二三四五六七八九十]+届)?(人民代表大会常务委员会|人民代表大会)"
+    r"|(国务院)(?=第|常务|令)|([\u4e00-\u9fff]{2,12}?(?:省|市|自治区)人民政府)"
+)
 _AMENDMENT = re.compile(r"修正|修订|修改")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _IN_FORCE_FROM = re.compile(r"自\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*起\s*(?:施行|实施|生效)")
@@ -72,12 +76,14 @@ def article_label(number: int) -> str:
     return f"第{chinese_numeral(number)}条"
 
 
-def is_statute(title: str, article_lines: int) -> bool:
-    """Whether a text is a law or regulation: numbered articles under a statute-like title.
+def is_statute(title: str, article_lines: int, numbered_lines: int) -> bool:
+    """Whether a text is a law or regulation: numbered articles under a statute-like title, and no more
+    公文 headings (一、二、) than articles (a 办法 written as a 公文 keeps its headings).
 
     A 公文 that carries a regulation (关于印发《…办法》的通知) stays a 公文: its title is the notice's.
+    One article is enough: a law library may keep one article per file.
     """
-    return article_lines >= 1 and bool(LAW_SUFFIX.search(title))
+    return article_lines >= max(1, numbered_lines) and bool(LAW_SUFFIX.search(title))
 
 
 def citation_name(title: str, label: str) -> str:
@@ -105,6 +111,15 @@ def article_reference(query: str) -> tuple[str, int] | None:
 def is_history_line(line: str) -> bool:
     """A line of the law's history under its title: "2003年8月27日 第十届…会议通过", "（…修正）"."""
     return bool(_HISTORY.match(line))
+
+
+def enacting_body(history: list[str]) -> str | None:
+    """The body that adopted or issued the statute, from its history ("…全国人民代表大会常务委员会第四次会议通过")."""
+    for line in history:
+        match = _BODY.search(_DATE.sub("", line).strip())
+        if match:
+            return "".join(part for part in match.groups() if part)
+    return None
 
 
 def amendments(history: list[str]) -> list[str]:

@@ -140,8 +140,8 @@ def parse_document(text: str, metadata: dict[str, Any]) -> ParsedDocument:
     # A text that is all head (a few short lines) keeps them as its body, so it still has something to search.
     body = lines[head.end :] or lines[len(head.preamble) :]
     title = metadata.get("title") or head.title or metadata.get(TITLE_HINT) or ""
-    articles = sum(1 for line in body if heading_rank(line) == _ARTICLE_RANK)
-    if statute.is_statute(title, articles):
+    ranks = [heading_rank(line) for line in body]
+    if statute.is_statute(title, ranks.count(_ARTICLE_RANK), ranks.count(_ARTICLE_RANK + 1)):
         return _parse_statute(title, head, body, metadata)
     signature_issuer, signature_date, closing = _read_signature(body)
     issuer = signature_issuer or head.banner_issuer or head.page_issuer or _title_issuer(head.title)
@@ -171,7 +171,11 @@ def _parse_statute(title: str, head: _Head, body: list[str], metadata: dict[str,
     return ParsedDocument(
         title=title,
         sections=sections,
-        issuer=metadata.get("issuer") or signature_issuer or head.banner_issuer or head.page_issuer,
+        issuer=metadata.get("issuer")
+        or signature_issuer
+        or head.banner_issuer
+        or head.page_issuer
+        or statute.enacting_body(history),
         date=metadata.get("date") or signature_date or enacted or head.page_date,
         doc_number=metadata.get("doc_number") or head.doc_number,
         status=metadata.get("status") or head.status,
