@@ -138,9 +138,12 @@ def test_each_article_is_one_passage_opened_by_its_citation_name() -> None:
 
 
 def test_a_notice_carrying_a_regulation_keeps_its_headings() -> None:
-    text = "关于印发便民许可办法的通知\n各区县：\n一、总体要求\n第一条 为了方便群众，制定本办法。\n二、工作安排\n各区县抓好落实。"
-    parsed = parse_document(text, {})
+    notice = "关于印发便民许可办法的通知\n各区县：\n第一条 为了方便群众，制定本办法。\n第二条 本办法自印发之日起施行。"
+    assert parse_document(notice, {}).kind is None
+    measures = "便民许可办法\n一、总体要求\n第一条 为了方便群众，制定本办法。\n二、工作安排\n各区县抓好落实。"
+    parsed = parse_document(measures, {})
     assert parsed.kind is None
+    assert [s.heading_path for s in parsed.sections][-1] == ("二、工作安排",)
 
 
 @pytest.fixture(scope="module")
