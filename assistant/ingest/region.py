@@ -68,7 +68,7 @@ _NAME = re.compile("|".join(sorted(map(re.escape, _BY_NAME), key=len, reverse=Tr
 # Bodies of the central state: a document they issue applies nationwide.
 _NATIONAL_BODY = re.compile(
     r"^(?:中华人民共和国|中共中央|国务院|全国人民代表大会|全国人大|最高人民法院|最高人民检察院|国家|"
-    r"(?:教育|科学技术|工业和信息化|公安|民政|司法|财政|人力资源和社会保障|自然资源|生态环境|住房和城乡建设|"
+    r"(?:教育|科学技术|工业和信息化|公安|民政|司法|财政|人力资源和?社会保障|自然资源|生态环境|住房和城乡建设|"
     r"交通运输|水利|农业农村|商务|文化和旅游|应急管理|外交|国防)部|中国人民银行|审计署|海关总署|"
     r"市场监管总局|税务总局|中央)"
 )

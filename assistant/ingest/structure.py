@@ -70,13 +70,15 @@ _MAX_HEADLINE = 40
 _BREADCRUMB = re.compile(
     r"^(?:首页|当前位置|您当前的位置|您的位置)|\s[>＞»]\s|[>＞»]\s*(?:正文|政策文件|通知公告|新闻)"
 )
-# A web page's facts line: 发布时间：2023-03-01 来源：重庆市税务局 字号：大 中 小
-_PAGE_FACT = re.compile(
-    r"(?:发布时间|发布日期|发文日期|成文日期|日期|时间|来源|信息来源|文章来源|作者|字号|浏览次数|阅读次数|访问次数|点击数)\s*[:：]"
+# A web page's facts line: "发布时间：2023-03-01 来源：重庆市税务局 字号：大 中 小", "2024-06-01 10:30 来源：…".
+_PAGE_LABELS = (
+    "发布时间|发布日期|发文日期|成文日期|日期|时间|来源|信息来源|文章来源|作者|字号|浏览次数|阅读次数|访问次数|点击数"
 )
-_PAGE_DATE = re.compile(
-    r"(?:发布|发文|成文)?(?:时间|日期)\s*[:：]\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
+_PAGE_FACTS = re.compile(
+    rf"^(?:(?:{_PAGE_LABELS})\s*[:：]"
+    r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:$|来源|作者|发布|【))"
 )
+_PAGE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _PAGE_SOURCE = re.compile(r"来源\s*[:：]\s*([\u4e00-\u9fff（）()]{2,30}?)(?=\s|$|[|｜]|字号|作者|发布|浏览|【)")
 _ANY_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _MAX_TITLE_LINES = 3
@@ -222,12 +224,12 @@ def _read_head(lines: list[str], title_hint: str | None) -> _Head:
             head.status = status.group(1)
         elif number := _doc_number_line(line):
             head.doc_number = number
+        elif _BREADCRUMB.search(line) and not title_lines:
+            head.preamble.append(line)
         elif (banner := _BANNER.match(line)) and not title_lines:
             head.banner_issuer = banner.group(1)
         elif _is_page_facts(line):
             _read_page_facts(line, head)
-        elif _BREADCRUMB.search(line) and not title_lines:
-            head.preamble.append(line)
         elif title_lines and _repeats("".join(title_lines), line):
             pass
         elif len(title_lines) < max_title_lines and _is_title_line(line) and not statute.is_history_line(line):
@@ -266,7 +268,7 @@ def _is_headline(line: str, rest: list[str]) -> bool:
 
 
 def _is_page_facts(line: str) -> bool:
-    return len(line) <= 120 and len(_PAGE_FACT.findall(line)) >= 1 and bool(_PAGE_FACT.match(line))
+    return len(line) <= 120 and bool(_PAGE_FACTS.match(line))
 
 
 def _read_page_facts(line: str, head: _Head) -> None:
