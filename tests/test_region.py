@@ -60,7 +60,10 @@ def test_the_api_accepts_region_names_and_rejects_unknown_ones() -> None:
 
 
 # Three documents on the same service, of three places, worded alike; one repealed, one not yet in force.
-BUSINESS = "{body}关于进一步压缩企业开办时间的通知\n各有关单位：\n一、办理时限\n企业开办全流程办理时间压缩至{days}个工作日以内，实行一窗受理、一网通办。\n{signer}\n2024年3月1日"
+BUSINESS = (
+    "{body}关于进一步压缩企业开办时间的通知\n各有关单位：\n一、办理时限\n"
+    "企业开办全流程办理时间压缩至{days}个工作日以内，实行一窗受理、一网通办。\n{signer}\n2024年3月1日"
+)
 DOCS = {
     "cq.txt": BUSINESS.format(body="重庆市市场监督管理局", days="1", signer="重庆市市场监督管理局"),
     "ah.txt": BUSINESS.format(body="安徽省市场监督管理局", days="2", signer="安徽省市场监督管理局"),
