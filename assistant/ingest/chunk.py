@@ -79,13 +79,14 @@ def chunk_statute(parsed: ParsedDocument, size: int, overlap: int) -> list[Chunk
                 chunks.append(Chunk(text=_join(head, piece), heading_path=section.heading_path, index=len(chunks)))
             continue
         number = statute.article_number(article) or 0
-        citation = statute.citation_name(parsed.title, article)
+        label = statute.article_label(number)  # "第12条" in the text is cited and looked up as 第十二条
+        citation = statute.citation_name(parsed.title, label)
         chapters = section.heading_path[: section.heading_path.index(article)]
         head = _shorten(PATH_SEPARATOR.join((citation, *chapters)), int(size * _MAX_HEADING_SHARE))
         body = f"{article} {section.text}".strip()
         limit = size * STATUTE_SIZE_FACTOR
         pieces = [body] if len(_join(head, body)) <= limit else _split(body, limit - len(head) - 1, overlap)
-        metadata = {"article": article, "article_no": number, "citation": citation}
+        metadata = {"article": label, "article_no": number, "citation": citation}
         for piece in pieces:
             chunks.append(Chunk(_join(head, piece), section.heading_path, len(chunks), dict(metadata)))
     return chunks
