@@ -159,18 +159,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "law_eval", help="scratch folder")
     parser.add_argument("--no-baseline", action="store_true", help="only the product")
+    parser.add_argument("--only-baseline", action="store_true", help="only the plain hybrid")
+    parser.add_argument("--keep", action="store_true", help="reuse the store of an earlier run (unchanged files)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    shutil.rmtree(args.out, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(args.out, ignore_errors=True)
     files = build_corpus(args.out / "corpus")
     rows = load_qa(QA_FILE)
     for problem in check_keys(rows, files):
         print(f"key check: {problem}")
-    settings = scratch_settings(get_settings(), args.out / "data")
+    data = args.out / "data"
+    settings = (
+        scratch_settings(get_settings(), data)
+        if not data.exists()
+        else get_settings().model_copy(update={"data_dir": data})
+    )
     components = Components(settings)
     results: dict[str, list[int | None]] = {}
     try:
+        if args.only_baseline:
+            baseline = PlainHybrid(components.embedder, files)
+            results["plain hybrid"] = [first_hit_rank(baseline.search(r.q, TOP_K), r.keys) for r in rows]
+            return report_table(results, rows, args.json)
         summary = components.ingestor.ingest_paths([args.out / "corpus"])
         print(f"product: {summary.count('added')} statutes, {summary.chunks} passages in {summary.seconds:.0f} s")
         flt = SearchFilter()
@@ -187,10 +199,14 @@ def main() -> None:
             results["plain hybrid"] = [first_hit_rank(baseline.search(r.q, TOP_K), r.keys) for r in rows]
     finally:
         components.close()
+    report_table(results, rows, args.json)
+
+
+def report_table(results: dict[str, list[int | None]], rows: list[QARow], as_json: bool) -> None:
     table: dict[str, dict[str, dict[str, float]]] = {}
     for system, ranks in results.items():
         table[system] = {name: recalls([ranks[i] for i in idx]) for name, idx in groups(rows).items()}
-    if args.json:
+    if as_json:
         print(json.dumps(table, ensure_ascii=False))
         return
     print("| system | set (rows) | recall@1 | recall@5 | recall@10 |\n| --- | --- | --- | --- | --- |")
