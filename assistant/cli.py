@@ -16,8 +16,10 @@ from assistant.config import get_settings
 from assistant.drafting.commands import add_draft_commands
 from assistant.errors import AssistantError
 from assistant.guides.commands import add_guide_commands
+from assistant.ingest.region import canonical_region
 from assistant.precheck.commands import add_precheck_commands
 from assistant.retrieval.snapshot_commands import add_snapshot_commands
+from assistant.retrieval.store import SearchFilter
 
 if TYPE_CHECKING:
     from assistant.components import Components
@@ -76,7 +78,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     comps = _components(args)
-    response = comps.searcher.search(args.query, top_k=args.top_k, mode=args.mode)
+    region = canonical_region(args.region) if args.region else None
+    if args.region and region is None:
+        raise AssistantError(f"unknown region {args.region!r}: give a province-level name such as 重庆市, or 全国")
+    flt = SearchFilter(
+        in_force=args.in_force, prefer_region=region, regions=[region] if region and args.only_region else []
+    )
+    response = comps.searcher.search(args.query, top_k=args.top_k, mode=args.mode, flt=flt)
     if args.json:
         _print_json(response.as_dict())
         return 0
@@ -185,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--top-k", type=int, default=None)
     p.add_argument("--mode", choices=["hybrid", "dense", "sparse"], default="hybrid")
+    p.add_argument("--region", help="your region (重庆市, 重庆, 全国): its documents first, national ones next")
+    p.add_argument("--only-region", action="store_true", help="with --region: only that region's documents")
+    p.add_argument("--in-force", action="store_true", help="leave out drafts and documents no longer in force")
     p.add_argument("--collection")
     p.add_argument("--json", action="store_true")
 

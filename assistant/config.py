@@ -122,6 +122,13 @@ class Settings(BaseSettings):
         description="Records among the first N hybrid results ordered by what each is for (name and plain-words "
         "note); 0 = off.",
     )
+    region_depth: int = Field(
+        default=20,
+        ge=0,
+        le=100,
+        description="Results among which documents of the region a question names (or the caller passes) come "
+        "first, national ones next; 0 = off.",
+    )
     reranker_model: str | None = Field(default=None, description="Local CrossEncoder model folder; unset = off.")
     rerank_candidates: int = Field(default=20, ge=1, description="Fused candidates the reranker re-orders.")
     query_expansion: bool = Field(default=True, description="Add domain synonyms to the keyword side of a query.")

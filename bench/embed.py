@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.embed [--rounds 2] [--records 300]
 
-Chunks: the non-empty lines (paragraphs) of policy_corpus/*.txt, or of /work/shared/seeds/*.txt when
-the corpus has none, plus service items of /work/shared/data/gd_service_items/policy.jsonl rendered
+Chunks: the non-empty lines (paragraphs) of policy_corpus/*.txt, or of ../shared/seeds/*.txt when
+the corpus has none, plus service items of ../shared/data/gd_service_items/policy.jsonl rendered
 as "key：value" lines when that file exists, cut at the product's chunk size (ASSISTANT_CHUNK_SIZE).
 Tokens are counted with e5's tokenizer for every backend, so tokens/s compare. The backends take
 turns for ``--rounds`` rounds on a machine that may be busy; each backend's best round counts.
@@ -25,7 +25,7 @@ from assistant.errors import AssistantError
 from assistant.models.embedding import Embedder
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path("/work/shared")
+SHARED = REPO.parent / "shared"  # the shared read-only material beside the repository root
 SERVICE_ITEMS = SHARED / "data" / "gd_service_items" / "policy.jsonl"
 
 

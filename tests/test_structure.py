@@ -6,6 +6,7 @@ from collections import Counter
 
 from assistant.ingest.clean import clean_text
 from assistant.ingest.document import ParsedDocument
+from assistant.ingest.loaders.html import html_to_text
 from assistant.ingest.structure import MAX_HEADING_CHARS, heading_of, parse_date, parse_document
 
 OPINION_TITLE = "吉林省加快推进人工智能创新发展实施意见"
@@ -156,3 +157,68 @@ def test_short_text_that_is_all_title_keeps_its_lines_as_body() -> None:
     parsed = parse_document("算力券\n申请指南", {})
     assert parsed.title == "算力券申请指南"
     assert [s.text for s in parsed.sections] == ["算力券\n申请指南"]
+
+
+# Titles of web-style and news texts: a headline first line, page facts, breadcrumbs, a repeated title.
+NEWS_RELEASE = """全是干货！渝州税务十项举措为企业纾困解难
+发布时间：2023-03-01 来源：国家税务总局渝州市税务局
+为帮助企业纾困解难，渝州市税务局推出十项举措。
+一是延长申报期限。"""
+
+SAVED_PAGE = """首页 > 政务公开 > 政策文件
+安徽省人民政府办公厅关于优化营商环境的通知
+日期：2024-05-06 来源：安徽省人民政府办公厅 字号：大 中 小
+各市人民政府：
+现将有关事项通知如下。
+一、总体要求
+优化营商环境。"""
+
+PRESS_ITEM = """天津市发布促消费十条措施
+2024-06-01 10:30 来源：天津日报
+记者从市商务局获悉，本市出台十条措施促进消费。"""
+
+REPEATED_TITLE = """关于做好2024年就业工作的通知
+关于做好2024年就业工作的通知
+各区县：
+现就做好就业工作通知如下。
+一、稳定岗位
+支持企业稳岗。"""
+
+
+def test_a_headline_is_the_title_never_the_file_name() -> None:
+    parsed = parse_document(clean_text(NEWS_RELEASE), {"title_hint": "9f2c41ab07d3e5"})
+    assert parsed.title == "全是干货！渝州税务十项举措为企业纾困解难"
+    assert parsed.date == "2023-03-01"
+    assert parsed.issuer == "国家税务总局渝州市税务局"
+    assert "发布时间" not in parsed.sections[0].text
+
+
+def test_a_saved_page_keeps_breadcrumbs_out_of_the_title_and_reads_its_facts() -> None:
+    parsed = parse_document(clean_text(SAVED_PAGE), {"title_hint": "a1b2c3"})
+    assert parsed.title == "安徽省人民政府办公厅关于优化营商环境的通知"
+    assert parsed.issuer == "安徽省人民政府办公厅"
+    assert parsed.date == "2024-05-06"
+    assert parsed.sections[0].text.startswith("首页 > 政务公开 > 政策文件\n各市人民政府：")
+
+
+def test_a_press_item_with_a_dated_source_line() -> None:
+    parsed = parse_document(clean_text(PRESS_ITEM), {"title_hint": "0001"})
+    assert (parsed.title, parsed.date, parsed.issuer) == ("天津市发布促消费十条措施", "2024-06-01", "天津日报")
+
+
+def test_a_title_repeated_on_the_next_line_is_not_doubled() -> None:
+    parsed = parse_document(clean_text(REPEATED_TITLE), {})
+    assert parsed.title == "关于做好2024年就业工作的通知"
+    assert all("关于做好2024年就业工作的通知" not in s.text for s in parsed.sections)
+
+
+def test_a_web_page_title_with_a_site_suffix_and_a_repeated_heading() -> None:
+    page = (
+        "<html><head><title>关于做好就业工作的通知_渝州市人民政府网</title></head><body>"
+        "<div>首页 &gt; 政务公开</div><h1>关于做好就业工作的通知</h1><p>关于做好就业工作的通知</p>"
+        "<p>各区县：</p><p>现就有关事项通知如下。</p></body></html>"
+    )
+    text, hint = html_to_text(page.encode("utf-8"), "page.html")
+    parsed = parse_document(clean_text(text), {"title_hint": hint})
+    assert parsed.title == "关于做好就业工作的通知"
+    assert "关于做好就业工作的通知" not in "".join(s.text for s in parsed.sections)

@@ -67,6 +67,9 @@ class CitationModel(BaseModel):
     score: float
     doc_title: str = Field(default="", description="The title of the document the passage is from.")
     status: str = Field(default="", description="The document's status when it is not final, e.g. 征求意见稿.")
+    citation: str = Field(
+        default="", description="A statute article's citation name, e.g. 《中华人民共和国行政许可法》第三十二条."
+    )
 
 
 class AskResponse(BaseModel):

@@ -16,6 +16,7 @@ from assistant.api.errors import error_responses
 from assistant.api.redact import mask_personal_data
 from assistant.audit.details import search_detail
 from assistant.audit.log import SEARCH
+from assistant.ingest.region import canonical_region
 from assistant.retrieval.store import SearchFilter
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,18 @@ class SearchFilters(BaseModel):
     )
     date_from: date | None = Field(default=None, description="Issued on or after this date (ISO yyyy-mm-dd).")
     date_to: date | None = Field(default=None, description="Issued on or before this date (ISO yyyy-mm-dd).")
+    regions: list[str] = Field(
+        default_factory=list,
+        description="Only documents of these regions: province-level names (`重庆市`, `重庆`), or `全国`.",
+    )
+    in_force: bool = Field(
+        default=False, description="Leave out documents not in force: drafts, 已修订, 已废止, 失效, 尚未生效."
+    )
+    region: str | None = Field(
+        default=None,
+        description="The caller's region (e.g. a city portal's province): its documents come first, national ones "
+        "next, when the question names no place. An order, not a restriction.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -49,6 +62,16 @@ class SearchFilters(BaseModel):
             if unknown:
                 raise ValueError(f"unknown filter key(s): {', '.join(unknown)}; allowed: {', '.join(cls.model_fields)}")
         return data
+
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, values: list[str]) -> list[str]:
+        return [_region(value) for value in values]
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        return _region(value) if value else None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> SearchFilters:
@@ -65,7 +88,18 @@ class SearchFilters(BaseModel):
             date_from=self.date_from.isoformat() if self.date_from else None,
             date_to=self.date_to.isoformat() if self.date_to else None,
             access=caller.access,
+            regions=self.regions,
+            in_force=self.in_force,
+            prefer_region=self.region,
         )
+
+
+def _region(name: str) -> str:
+    """A region as stored, or a clear error naming what is accepted."""
+    found = canonical_region(name)
+    if found is None:
+        raise ValueError(f"unknown region {name!r}: give a province-level name such as 重庆市 or 重庆, or 全国")
+    return found
 
 
 def store_filter(filters: SearchFilters | None, caller: Caller) -> SearchFilter:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from assistant.ingest import statute
 from assistant.ingest.document import Chunk, ParsedDocument, Record, Section
 from assistant.ingest.errors import IngestError
 
@@ -29,6 +30,8 @@ PATH_SEPARATOR = " > "
 SEPARATORS = ["\n\n", "\n", "。", "；", "！", "？", "，", "、", " ", ""]
 # A section shorter than this share of the chunk size may be merged with its neighbours.
 _TINY_SHARE = 1 / 3
+# An article stays whole up to this many chunk sizes (citizens ask about articles, not their halves).
+STATUTE_SIZE_FACTOR = 3
 # The heading line may take at most this share of a chunk; longer paths lose their top levels first.
 _MAX_HEADING_SHARE = 1 / 2
 
@@ -40,6 +43,8 @@ class ChunkingError(IngestError):
 def chunk_document(parsed: ParsedDocument, size: int, overlap: int) -> list[Chunk]:
     """Chunks of a parsed document, indexed 0..n-1 in reading order."""
     _check(size, overlap)
+    if parsed.kind == "statute":
+        return chunk_statute(parsed, size, overlap)
     chunks: list[Chunk] = []
     for group in _merge_tiny(parsed.sections, parsed.title, size):
         head = heading_line(parsed.title, group.path, size)
@@ -47,6 +52,43 @@ def chunk_document(parsed: ParsedDocument, size: int, overlap: int) -> list[Chun
         pieces = [body] if len(_join(head, body)) <= size else _split(body, size - len(head) - 1, overlap)
         for piece in pieces:
             chunks.append(Chunk(text=_join(head, piece), heading_path=group.path, index=len(chunks)))
+    return chunks
+
+
+def chunk_statute(parsed: ParsedDocument, size: int, overlap: int) -> list[Chunk]:
+    """One chunk per article (条) with its 款 and 项, opened by its citation name and chapter path:
+    "《中华人民共和国行政许可法》第三十二条 > 第四章行政许可的实施程序 > 第一节申请与受理".
+
+    Articles are never merged; one longer than ``STATUTE_SIZE_FACTOR`` × ``size`` is split, every
+    piece under the same opening line and citation. Text outside articles (a preamble) is one chunk per
+    section as in any document.
+    """
+    chunks: list[Chunk] = []
+    for section in parsed.sections:
+        article = next((h for h in reversed(section.heading_path) if statute.article_number(h)), None)
+        if article is None:
+            if not section.text:
+                continue
+            head = heading_line(parsed.title, section.heading_path, size)
+            pieces = (
+                [section.text]
+                if len(_join(head, section.text)) <= size
+                else _split(section.text, size - len(head) - 1, overlap)
+            )
+            for piece in pieces:
+                chunks.append(Chunk(text=_join(head, piece), heading_path=section.heading_path, index=len(chunks)))
+            continue
+        number = statute.article_number(article) or 0
+        label = statute.article_label(number)  # "第12条" in the text is cited and looked up as 第十二条
+        citation = statute.citation_name(parsed.title, label)
+        chapters = section.heading_path[: section.heading_path.index(article)]
+        head = _shorten(PATH_SEPARATOR.join((citation, *chapters)), int(size * _MAX_HEADING_SHARE))
+        body = f"{article} {section.text}".strip()
+        limit = size * STATUTE_SIZE_FACTOR
+        pieces = [body] if len(_join(head, body)) <= limit else _split(body, limit - len(head) - 1, overlap)
+        metadata = {"article": label, "article_no": number, "citation": citation}
+        for piece in pieces:
+            chunks.append(Chunk(_join(head, piece), section.heading_path, len(chunks), dict(metadata)))
     return chunks
 
 

@@ -44,7 +44,10 @@ class ParsedDocument:
     issuer: str | None = None
     date: str | None = None  # ISO yyyy-mm-dd
     doc_number: str | None = None  # 发文字号, e.g. 吉科发〔2026〕12号
-    status: str | None = None  # e.g. 征求意见稿
+    status: str | None = None  # e.g. 征求意见稿, 现行有效, 已废止
+    kind: str | None = None  # "statute" for laws and regulations (one passage per article)
+    amendments: list[str] = field(default_factory=list)  # a statute's 修正/修订 history lines
+    effective_date: str | None = None  # ISO 施行日期
 
 
 @dataclass

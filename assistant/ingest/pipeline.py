@@ -12,7 +12,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,7 +22,8 @@ from assistant.ingest.clean import clean_text
 from assistant.ingest.document import Chunk, LoadedDocument
 from assistant.ingest.item_profile import default_aliases
 from assistant.ingest.loaders import RECORD_SUFFIXES, IngestError, load_file, sidecar_path
-from assistant.ingest.structure import parse_document
+from assistant.ingest.region import canonical_region, region_of, region_of_number
+from assistant.ingest.structure import NOT_YET_IN_FORCE, parse_document
 from assistant.models.embedding import Embedder
 from assistant.retrieval.sparse import SparseEncoder
 from assistant.retrieval.store import StoredPoint, VectorStore, chunk_point_id
@@ -110,6 +111,39 @@ def corpus_terms(document: dict[str, Any], chunks: Sequence[Chunk]) -> list[str]
     return [n for n in dict.fromkeys(n.strip() for n in names) if 2 <= len(n) <= 40]
 
 
+@dataclass
+class _Prepared:
+    """A file loaded and chunked, waiting to be embedded and written."""
+
+    doc_id: str
+    source: str
+    document: dict[str, Any]
+    chunks: list[Chunk]
+    record: dict[str, Any]
+
+
+def _region(meta: dict[str, Any], document: dict[str, Any], *more: str) -> str | None:
+    """The document's region: the sidecar's, else from its issuer, title, 文号 and other texts (region.py)."""
+    if meta.get("region"):
+        return canonical_region(meta["region"]) or meta["region"]
+    return region_of(document.get("issuer"), document.get("title"), *more) or region_of_number(
+        document.get("doc_number")
+    )
+
+
+def _status_by_date(effective: str | None) -> str | None:
+    """尚未生效 for a document whose date in force is still ahead; nothing said otherwise."""
+    return NOT_YET_IN_FORCE if effective and effective > date.today().isoformat() else None
+
+
+def _doc_ids_by_source(records: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+    """Document ids per source key, read once per ingest run instead of once per file."""
+    found: dict[str, list[str]] = {}
+    for record in records:
+        found.setdefault(record.get("source") or "", []).append(record["doc_id"])
+    return found
+
+
 class IngestPipeline:
     def __init__(self, settings: Settings, store: VectorStore, embedder: Embedder, sparse: SparseEncoder) -> None:
         self.settings = settings
@@ -126,16 +160,42 @@ class IngestPipeline:
         on_file: Callable[[FileOutcome], None] | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> IngestSummary:
-        """Ingest every file; one bad file is reported and never stops the rest."""
+        """Ingest every file; one bad file is reported and never stops the rest.
+
+        Small files are embedded and written together, ``ingest_step`` chunks at a time (a corpus of
+        one article per file costs per chunk, not per file); each file still gets its own outcome and
+        its own pending record, commit and replacement, exactly as when ingested alone.
+        """
         started = time.perf_counter()
         self.store.ensure_collection(self.embedder.dim)
         self.store.delete_uncommitted()
         summary = IngestSummary()
-        for path in expand_paths(paths):
-            outcome = self.ingest_file(path, source=source_key(path), access=access, on_progress=on_progress)
+        by_source = _doc_ids_by_source(self.store.list_documents())
+        batch: list[_Prepared] = []
+
+        def report(outcome: FileOutcome) -> None:
             summary.outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
+
+        def flush() -> None:
+            for outcome in self._write(batch, by_source, on_progress):
+                report(outcome)
+            batch.clear()
+
+        for path in expand_paths(paths):
+            prepared = self._prepare_file(path, source_key(path), access)
+            if isinstance(prepared, FileOutcome):
+                report(prepared)
+                continue
+            twin = next((p for p in batch if p.doc_id == prepared.doc_id), None)
+            if twin is not None:  # the same content twice in one batch: stored once, as when ingested in turn
+                report(FileOutcome(prepared.source, "unchanged", twin.doc_id, twin.document["title"], len(twin.chunks)))
+                continue
+            batch.append(prepared)
+            if sum(len(p.chunks) for p in batch) >= self.settings.ingest_step:
+                flush()
+        flush()
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -146,14 +206,22 @@ class IngestPipeline:
         access: str | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> FileOutcome:
+        prepared = self._prepare_file(path, source, access)
+        if isinstance(prepared, FileOutcome):
+            return prepared
+        by_source = _doc_ids_by_source(d for d in self.store.list_documents() if d.get("source") == source)
+        return self._write([prepared], by_source, on_progress)[0]
+
+    def _prepare_file(self, path: Path, source: str, access: str | None) -> _Prepared | FileOutcome:
+        """The file loaded and chunked, or its outcome when there is nothing to write (unchanged or failed)."""
         try:
-            return self._ingest(path, source, access, on_progress)
+            return self._prepare(path, source, access)
         except IngestError as exc:
             return FileOutcome(source=source, status="failed", error=str(exc))
         except OSError as exc:
             return FileOutcome(source=source, status="failed", error=f"{source}: cannot read ({exc.strerror})")
 
-    def _ingest(self, path: Path, source: str, access: str | None, on_progress: ProgressCallback | None) -> FileOutcome:
+    def _prepare(self, path: Path, source: str, access: str | None) -> _Prepared | FileOutcome:
         doc_id = document_id(path, self._record_recipe if path.suffix.lower() in RECORD_SUFFIXES else "")
         existing = self.store.get_document(doc_id)
         if existing is not None and not existing.get("pending"):
@@ -176,17 +244,40 @@ class IngestPipeline:
             "embedder": self.embedder.name,
             "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        # The record goes first, marked pending, so that a run killed at any later point leaves a record
-        # that `docs delete` reaches and that the next run of this file takes as not yet ingested.
-        self.store.upsert_document(doc_id, {**record, "pending": True})
-        self._write_chunks(doc_id, source, document, chunks, on_progress)
-        self.store.set_committed(doc_id)
-        replaced = [d for d in self.store.list_documents() if d.get("source") == source and d["doc_id"] != doc_id]
-        for old in replaced:
-            self.store.delete_document(old["doc_id"])
-        self.store.upsert_document(doc_id, record)
-        status: Status = "replaced" if replaced else "added"
-        return FileOutcome(source, status, doc_id, document["title"], len(chunks))
+        return _Prepared(doc_id, source, document, chunks, record)
+
+    def _write(
+        self, batch: Sequence[_Prepared], by_source: dict[str, list[str]], on_progress: ProgressCallback | None
+    ) -> list[FileOutcome]:
+        """Embed and store the chunks of ``batch`` together, then commit each file on its own.
+
+        Each record goes first, marked pending, so that a run killed at any later point leaves records
+        that `docs delete` reaches and that the next run takes as not yet ingested; a file's chunks
+        become searchable (and its older version goes) only once all of them are stored.
+        """
+        for file in batch:
+            self.store.upsert_document(file.doc_id, {**file.record, "pending": True})
+        pairs = [(file, chunk) for file in batch for chunk in file.chunks]
+        written: dict[str, int] = {}
+        step = self.settings.ingest_step
+        for start in range(0, len(pairs), step):
+            part = pairs[start : start + step]
+            self.store.upsert_chunks(self._points(part))
+            for file, _ in part:
+                written[file.doc_id] = written.get(file.doc_id, 0) + 1
+            if on_progress and len(batch) == 1:
+                on_progress(written[batch[0].doc_id], len(batch[0].chunks))
+        outcomes = []
+        for file in batch:
+            self.store.set_committed(file.doc_id)
+            replaced = [d for d in by_source.get(file.source, []) if d != file.doc_id]
+            for old in replaced:
+                self.store.delete_document(old)
+            by_source[file.source] = [file.doc_id]
+            self.store.upsert_document(file.doc_id, file.record)
+            status: Status = "replaced" if replaced else "added"
+            outcomes.append(FileOutcome(file.source, status, file.doc_id, file.document["title"], len(file.chunks)))
+        return outcomes
 
     def _chunk(self, loaded: LoadedDocument) -> tuple[dict[str, Any], list[Chunk]]:
         """Document-level metadata and the chunks of a loaded file."""
@@ -199,9 +290,12 @@ class IngestPipeline:
                 "date": meta.get("date"),
                 "doc_number": meta.get("doc_number"),
                 "status": meta.get("status"),
+                "effective_date": meta.get("effective_date"),
                 "doc_type": meta.get("doc_type") or "service_items",
             }
             chunks = chunk_records(loaded.records, size, overlap)
+            areas = [str(c.metadata.get("area") or "") for c in chunks[:1]]
+            document["region"] = _region(meta, document, *areas)
         else:
             parsed = parse_document(clean_text(loaded.text), meta)
             document = {
@@ -209,43 +303,33 @@ class IngestPipeline:
                 "issuer": parsed.issuer,
                 "date": parsed.date,
                 "doc_number": parsed.doc_number,
-                "status": parsed.status,
-                "doc_type": meta.get("doc_type"),
+                "status": parsed.status or _status_by_date(parsed.effective_date),
+                "effective_date": parsed.effective_date,
+                "amendments": parsed.amendments,
+                "doc_type": meta.get("doc_type") or parsed.kind,
             }
+            document["region"] = _region(meta, document)
             chunks = chunk_document(parsed, size, overlap)
         document["access"] = meta.get("access") or "public"
         return document, chunks
 
-    def _write_chunks(
-        self,
-        doc_id: str,
-        source: str,
-        document: dict[str, Any],
-        chunks: list[Chunk],
-        on_progress: ProgressCallback | None,
-    ) -> None:
-        total = len(chunks)
-        step = self.settings.ingest_step
-        for start in range(0, total, step):
-            batch = chunks[start : start + step]
-            dense = self.embedder.embed_passages([c.indexed_text for c in batch])
-            heads = [c for c in batch if c.about_text]
-            # Read as queries: an about text is matched against questions as an equal, not as a passage.
-            about_vectors = self.embedder.embed_queries([c.about_text for c in heads])
-            about = dict(zip((c.index for c in heads), about_vectors, strict=True))
-            points = [
-                StoredPoint(
-                    id=chunk_point_id(doc_id, chunk.index),
-                    payload=self._payload(doc_id, source, document, chunk),
-                    dense=vector,
-                    sparse=self.sparse.encode_passage(chunk.indexed_text),
-                    about=about.get(chunk.index),
-                )
-                for chunk, vector in zip(batch, dense, strict=True)
-            ]
-            self.store.upsert_chunks(points)
-            if on_progress:
-                on_progress(min(start + len(batch), total), total)
+    def _points(self, part: Sequence[tuple[_Prepared, Chunk]]) -> list[StoredPoint]:
+        """Store points of chunks of one or more files, embedded in one call."""
+        dense = self.embedder.embed_passages([chunk.indexed_text for _, chunk in part])
+        heads = [(file, chunk) for file, chunk in part if chunk.about_text]
+        # Read as queries: an about text is matched against questions as an equal, not as a passage.
+        about_vectors = self.embedder.embed_queries([chunk.about_text for _, chunk in heads])
+        about = {(f.doc_id, c.index): v for (f, c), v in zip(heads, about_vectors, strict=True)}
+        return [
+            StoredPoint(
+                id=chunk_point_id(file.doc_id, chunk.index),
+                payload=self._payload(file.doc_id, file.source, file.document, chunk),
+                dense=vector,
+                sparse=self.sparse.encode_passage(chunk.indexed_text),
+                about=about.get((file.doc_id, chunk.index)),
+            )
+            for (file, chunk), vector in zip(part, dense, strict=True)
+        ]
 
     @staticmethod
     def _payload(doc_id: str, source: str, document: dict[str, Any], chunk: Chunk) -> dict[str, Any]:
@@ -265,6 +349,9 @@ class IngestPipeline:
             "date": document.get("date"),
             "doc_number": document.get("doc_number"),
             "status": document.get("status"),
+            "region": document.get("region"),
+            "effective_date": document.get("effective_date"),
+            "doc_type": document.get("doc_type"),
             "access": document.get("access", "public"),
             "committed": False,
         }

@@ -14,38 +14,47 @@ Sidecar metadata (``title``, ``issuer``, ``date``, ``doc_number``, ``status``) w
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date as Date
 from typing import Any
 
+from assistant.ingest import statute
 from assistant.ingest.document import ParsedDocument, Section
 from assistant.ingest.loaders import TITLE_HINT
 
-_CN_NUM = "一二三四五六七八九十百零〇两"
+_CN_NUM = "一二三四五六七八九十百千零〇两"
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
 
 # (rank, pattern): a smaller rank is a higher level. The match is the heading's label.
 _HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (0, re.compile(rf"^第[{_CN_NUM}\d]+章")),
-    (1, re.compile(rf"^第[{_CN_NUM}\d]+节")),
-    (2, re.compile(rf"^第[{_CN_NUM}\d]+条")),
-    (3, re.compile(rf"^[{_CN_NUM}]+[、．.]")),
-    (4, re.compile(rf"^[（(]\s*[{_CN_NUM}]+\s*[）)]")),
-    (5, re.compile(r"^\d{1,2}(?:[、．]|\.(?!\d))")),
-    (6, re.compile(r"^(?:[（(]\s*\d{1,2}\s*[）)]|\d{1,2}[）)])")),
-    (7, re.compile(r"^[\u2460-\u2473]")),
+    (0, re.compile(rf"^第[{_CN_NUM}\d]+编")),
+    (1, re.compile(rf"^第[{_CN_NUM}\d]+章")),
+    (2, re.compile(rf"^第[{_CN_NUM}\d]+节")),
+    (3, re.compile(rf"^第[{_CN_NUM}\d]+条")),
+    (4, re.compile(rf"^[{_CN_NUM}]+[、．.]")),
+    (5, re.compile(rf"^[（(]\s*[{_CN_NUM}]+\s*[）)]")),
+    (6, re.compile(r"^\d{1,2}(?:[、．]|\.(?!\d))")),
+    (7, re.compile(r"^(?:[（(]\s*\d{1,2}\s*[）)]|\d{1,2}[）)])")),
+    (8, re.compile(r"^[\u2460-\u2473]")),
 )
-_ARTICLE_RANK = 2  # 第X条: the label alone is the heading, the rest of the line is body
-_QUOTED_ITEM_RANK = 8
+_ARTICLE_RANK = 3  # 第X条: the label alone is the heading, the rest of the line is body
+_QUOTED_ITEM_RANK = 9
 _QUOTED_ITEM = re.compile(r"^(“[^”]{1,30}”)[，,：:]\s*(.*)$")
 # A heading longer than this is cut (with …) and its whole line is kept as body, so no text is lost.
 MAX_HEADING_CHARS = 40
 _SENTENCE_END = re.compile(r"[。！？!?]")
 
 _STATUS_WORDS = ("征求意见稿", "送审稿", "讨论稿", "修订草案", "草案", "代拟稿", "审议稿", "试行草案")
-_STATUS_LINE = re.compile(rf"^[（(【\[]?\s*({'|'.join(_STATUS_WORDS)})\s*[）)】\]]?$")
-_STATUS_SUFFIX = re.compile(rf"\s*[（(]\s*({'|'.join(_STATUS_WORDS)})\s*[）)]\s*$")
+# Validity a text or a law library may state of itself (in a title suffix or a line of its own).
+_VALIDITY_WORDS = ("现行有效", "已修订", "已修正", "已修改", "已废止", "已失效", "失效", "部分失效", "尚未生效")
+NOT_YET_IN_FORCE = "尚未生效"
+_ANY_STATUS = "|".join(_STATUS_WORDS + _VALIDITY_WORDS)
+_STATUS_LINE = re.compile(
+    rf"^[（(【\[]?\s*(?:时效性\s*[:：]\s*|效力(?:级别|状态)?\s*[:：]\s*)?({_ANY_STATUS})\s*[）)】\]]?$"
+)
+_STATUS_SUFFIX = re.compile(rf"\s*[（(【]\s*({_ANY_STATUS})\s*[）)】]\s*$")
 _DOC_NUMBER = re.compile(
     r"([\u4e00-\u9fff]{1,12})\s*[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*第?\s*(\d{1,5})\s*号"
 )
@@ -57,6 +66,21 @@ _ORGAN = re.compile(r"(厅|局|委员会|委|人民政府|政府|办公厅|办�
 _TITLE_ISSUER = re.compile(r"^(.{2,30}?(?:厅|局|委员会|人民政府|办公厅|办公室|部|院|中心|署))关于")
 _BANNER = re.compile(r"^(.{2,30}?)文件$")
 _MAX_TITLE_LINE = 60
+_MAX_HEADLINE = 40
+_BREADCRUMB = re.compile(
+    r"^(?:首页|当前位置|您当前的位置|您的位置)|\s[>＞»]\s|[>＞»]\s*(?:正文|政策文件|通知公告|新闻)"
+)
+# A web page's facts line: "发布时间：2023-03-01 来源：重庆市税务局 字号：大 中 小", "2024-06-01 10:30 来源：…".
+_PAGE_LABELS = (
+    "发布时间|发布日期|发文日期|成文日期|日期|时间|来源|信息来源|文章来源|作者|字号|浏览次数|阅读次数|访问次数|点击数"
+)
+_PAGE_FACTS = re.compile(
+    rf"^(?:(?:{_PAGE_LABELS})\s*[:：]"
+    r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:$|来源|作者|发布|【))"
+)
+_PAGE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_PAGE_SOURCE = re.compile(r"来源\s*[:：]\s*([\u4e00-\u9fff（）()]{2,30}?)(?=\s|$|[|｜]|字号|作者|发布|浏览|【)")
+_ANY_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _MAX_TITLE_LINES = 3
 _HINT_SEARCH_LINES = 15
 _SIGNATURE_ZONE = 6
@@ -81,6 +105,12 @@ def heading_of(line: str) -> Heading | None:
     return None
 
 
+def heading_rank(line: str) -> int | None:
+    """The rank of the numbered heading a line opens with (0 = 编 … 3 = 条 …), or None."""
+    heading = heading_of(line)
+    return heading.rank if heading else None
+
+
 def is_heading(line: str) -> bool:
     return heading_of(line) is not None
 
@@ -102,24 +132,64 @@ def parse_date(line: str) -> str | None:
 
 
 def parse_document(text: str, metadata: dict[str, Any]) -> ParsedDocument:
-    """Title, status, number, issuer, date and sections of a cleaned text; metadata values win."""
+    """Title, status, number, issuer, date and sections of a cleaned text; metadata values win.
+
+    A statute (see ``ingest/statute.py``) gets its article structure: only 编/章/节/条 are headings,
+    the 款 and 项 of an article stay in its body, and its history lines become metadata.
+    """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     head = _read_head(lines, metadata.get(TITLE_HINT))
     # A text that is all head (a few short lines) keeps them as its body, so it still has something to search.
     body = lines[head.end :] or lines[len(head.preamble) :]
+    title = metadata.get("title") or head.title or metadata.get(TITLE_HINT) or ""
+    ranks = [heading_rank(line) for line in body]
+    if statute.is_statute(title, ranks.count(_ARTICLE_RANK), ranks.count(_ARTICLE_RANK + 1)):
+        return _parse_statute(title, head, body, metadata)
     signature_issuer, signature_date, closing = _read_signature(body)
-    issuer = signature_issuer or head.banner_issuer or _title_issuer(head.title)
+    issuer = signature_issuer or head.banner_issuer or head.page_issuer or _title_issuer(head.title)
     sections = _sections(head.preamble + body[: len(body) - closing])
     if closing:
         sections.append(Section((), "\n".join(body[-closing:])))
     return ParsedDocument(
-        title=metadata.get("title") or head.title or metadata.get(TITLE_HINT) or "",
+        title=title,
         sections=sections,
         issuer=metadata.get("issuer") or issuer,
-        date=metadata.get("date") or signature_date,
+        date=metadata.get("date") or signature_date or head.page_date,
         doc_number=metadata.get("doc_number") or head.doc_number,
         status=metadata.get("status") or head.status,
+        effective_date=metadata.get("effective_date") or statute.effective_date([], "\n".join(body)),
     )
+
+
+def _parse_statute(title: str, head: _Head, body: list[str], metadata: dict[str, Any]) -> ParsedDocument:
+    first_heading = next((i for i, line in enumerate(body) if heading_rank(line) is not None), len(body))
+    history = [line for line in body[:first_heading] if statute.is_history_line(line)]
+    signature_issuer, signature_date, closing = _read_signature(body)
+    kept = [line for line in head.preamble + body[: len(body) - closing] if line not in history]
+    sections = _sections(kept, max_rank=_ARTICLE_RANK)
+    if closing:
+        sections.append(Section((), "\n".join(body[-closing:])))
+    enacted = next((_first_date(line) for line in history if "通过" in line or "公布" in line), None)
+    return ParsedDocument(
+        title=title,
+        sections=sections,
+        issuer=metadata.get("issuer")
+        or signature_issuer
+        or head.banner_issuer
+        or head.page_issuer
+        or statute.enacting_body(history),
+        date=metadata.get("date") or signature_date or enacted or head.page_date,
+        doc_number=metadata.get("doc_number") or head.doc_number,
+        status=metadata.get("status") or head.status,
+        kind="statute",
+        amendments=statute.amendments(history),
+        effective_date=metadata.get("effective_date") or statute.effective_date(history, "\n".join(body)),
+    )
+
+
+def _first_date(line: str) -> str | None:
+    match = _ANY_DATE.search(line)
+    return parse_date(match.group(0)) if match else None
 
 
 @dataclass
@@ -130,10 +200,17 @@ class _Head:
     banner_issuer: str | None
     preamble: list[str]  # lines met before the title that are not document elements (e.g. web breadcrumbs)
     end: int  # index of the first body line
+    page_issuer: str | None = None  # a web page's "来源：…"
+    page_date: str | None = None  # a web page's "发布时间：…"
 
 
 def _read_head(lines: list[str], title_hint: str | None) -> _Head:
-    """Read the leading document elements: number, banner, title (1-3 lines) and status."""
+    """Read the leading document elements: number, banner, title (1-3 lines) and status.
+
+    Web pages add breadcrumbs before the title and a line of page facts (发布时间、来源、字号) after
+    it: the first are kept as preamble, the second read for date and source. A line repeating the
+    title is skipped, and a short first line that reads as a headline ("全是干货！…") is the title.
+    """
     head = _Head(None, None, None, None, [], 0)
     hinted = _hinted_title_index(lines, title_hint)
     title_lines = [] if hinted is None else [lines[hinted]]
@@ -147,10 +224,19 @@ def _read_head(lines: list[str], title_hint: str | None) -> _Head:
             head.status = status.group(1)
         elif number := _doc_number_line(line):
             head.doc_number = number
+        elif _BREADCRUMB.search(line) and not title_lines:
+            head.preamble.append(line)
         elif (banner := _BANNER.match(line)) and not title_lines:
             head.banner_issuer = banner.group(1)
-        elif len(title_lines) < max_title_lines and _is_title_line(line):
+        elif _is_page_facts(line):
+            _read_page_facts(line, head)
+        elif title_lines and _repeats("".join(title_lines), line):
+            pass
+        elif len(title_lines) < max_title_lines and _is_title_line(line) and not statute.is_history_line(line):
             title_lines.append(line)
+        elif not title_lines and _is_headline(line, lines[i + 1 :]):
+            title_lines.append(line)
+            max_title_lines = 0
         else:
             break
         i += 1
@@ -163,6 +249,35 @@ def _read_head(lines: list[str], title_hint: str | None) -> _Head:
             title = title[: suffix.start()]
         head.title = title
     return head
+
+
+def _repeats(title: str, line: str) -> bool:
+    """Whether ``line`` repeats the title (as web pages and copied texts often do), perhaps with a site suffix."""
+    return line == title or line.startswith(title) or (len(line) >= 6 and line in title)
+
+
+def _is_headline(line: str, rest: list[str]) -> bool:
+    """A short first line before the body, even with ！ or ？ in it: the headline of a news text."""
+    return (
+        bool(rest)
+        and len(line) <= _MAX_HEADLINE
+        and not line.endswith(("。", "：", ":", "；"))
+        and not is_heading(line)
+        and parse_date(line) is None
+    )
+
+
+def _is_page_facts(line: str) -> bool:
+    return len(line) <= 120 and bool(_PAGE_FACTS.match(line))
+
+
+def _read_page_facts(line: str, head: _Head) -> None:
+    """发布时间/日期 and 来源 of a web page's facts line."""
+    if (found := _PAGE_DATE.search(line)) and head.page_date is None:
+        with contextlib.suppress(ValueError):  # 2月30日 is no date
+            head.page_date = Date(*(int(g) for g in found.groups())).isoformat()
+    if (source := _PAGE_SOURCE.search(line)) and head.page_issuer is None:
+        head.page_issuer = source.group(1)
 
 
 def _doc_number_line(line: str) -> str | None:
@@ -216,10 +331,11 @@ def _title_issuer(title: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def _sections(lines: list[str]) -> list[Section]:
+def _sections(lines: list[str], max_rank: int | None = None) -> list[Section]:
     """Group lines under their heading paths; a heading without body text gets a section of its own
-    unless its content continues in sub-headings (whose paths include it)."""
-    quoted = _quoted_item_runs(lines)
+    unless its content continues in sub-headings (whose paths include it). With ``max_rank``, lower
+    headings (a statute's 项 inside an article) stay in the body."""
+    quoted = _quoted_item_runs(lines) if max_rank is None else [None] * len(lines)
     sections: list[Section] = []
     stack: list[Heading] = []
     body: list[str] = []
@@ -231,6 +347,8 @@ def _sections(lines: list[str]) -> list[Section]:
 
     for line, quote in zip(lines, quoted, strict=True):
         heading = Heading(_QUOTED_ITEM_RANK, quote[0], quote[1]) if quote else heading_of(line)
+        if heading is not None and max_rank is not None and heading.rank > max_rank:
+            heading = None
         if heading is None:
             body.append(line)
             continue

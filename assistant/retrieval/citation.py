@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.retrieval.search import SearchResult
+from assistant.retrieval.results import SearchResult
 
 
 @dataclass
@@ -21,6 +21,7 @@ class Citation:
     score: float = 0.0
     doc_title: str = ""
     status: str = ""  # the document's status when it is not final, e.g. 征求意见稿
+    citation: str = ""  # a statute article's citation name, e.g. 《中华人民共和国行政许可法》第三十二条
 
     @classmethod
     def from_result(cls, n: int, result: SearchResult) -> Citation:
@@ -35,6 +36,7 @@ class Citation:
             score=result.score,
             doc_title=result.doc_title,
             status=str(result.fields.get("status") or ""),
+            citation=str(result.fields.get("citation") or ""),
         )
 
     @property

@@ -344,13 +344,9 @@ def _chunk_filter(flt: SearchFilter | None) -> Filter:
     must_not: list[Any] = []
     if flt is not None:
         flt.validate()
-        for key, values in (("doc_id", flt.doc_ids), ("issuer", flt.issuers), ("status", flt.statuses)):
-            if values:
-                must.append(FieldCondition(key, match=MatchAny(list(values))))
-        if flt.access:
-            must.append(FieldCondition("access", match=MatchAny(list(flt.access))))
-        if flt.exclude_statuses:
-            must_not.append(FieldCondition("status", match=MatchAny(list(flt.exclude_statuses))))
+        must.extend(FieldCondition(key, match=MatchAny(values)) for key, values in flt.matches())
+        if excluded := flt.excluded_statuses():
+            must_not.append(FieldCondition("status", match=MatchAny(excluded)))
         if flt.date_from or flt.date_to:
             first, after_last = flt.date_bounds()
             must.append(FieldCondition("date", range=RangeDateTime(gte=first, lt=after_last)))

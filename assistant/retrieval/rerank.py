@@ -7,13 +7,11 @@ bge-reranker folder) sets ``ASSISTANT_RERANKER_MODEL`` to its path.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-
-if TYPE_CHECKING:
-    from assistant.retrieval.search import SearchResult
+from assistant.retrieval.results import SearchResult
 
 
 class RerankerError(AssistantError):

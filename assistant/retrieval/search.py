@@ -9,67 +9,32 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.ingest.region import NATIONAL, canonical_region, regions_named
+from assistant.ingest.statute import article_label, article_reference
 from assistant.models.embedding import Embedder
 from assistant.retrieval.about import about_order
 from assistant.retrieval.evidence import OVERLAP_DEPTH, EvidenceSignals, EvidenceThresholds, term_overlap
 from assistant.retrieval.query import SynonymTable, default_synonyms, normalise_query
 from assistant.retrieval.rerank import Reranker
+from assistant.retrieval.results import SearchResult
 from assistant.retrieval.sparse import SparseEncoder
-from assistant.retrieval.store import Hit, SearchFilter, SearchMode, VectorStore, chunk_point_id
+from assistant.retrieval.store import Hit, SearchFilter, SearchMode, SparseVector, VectorStore, chunk_point_id
 
 # Longest query accepted: a question, not a document (the answer layer has its own, stricter limit).
 MAX_QUERY_CHARS = 2000
 # Seconds between re-reads of the corpus vocabulary, so terms another process ingested stay whole here.
 VOCABULARY_REFRESH_SECONDS = 60.0
+# Candidates holding the article label a question names, among which its statute is picked.
+ARTICLE_CANDIDATES = 50
 
 
 class BadQuery(AssistantError):
     """The search request cannot be run as given (empty or oversized query, bad limits)."""
-
-
-@dataclass
-class SearchResult:
-    """One retrieved chunk with everything a citation needs."""
-
-    text: str
-    score: float
-    doc_id: str
-    chunk_id: str
-    chunk_index: int
-    title: str
-    doc_title: str
-    section: str
-    heading_path: list[str]
-    source: str
-    context: str = ""  # the chunk with its neighbours of the same section, in reading order
-    fields: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_hit(cls, hit: Hit) -> SearchResult:
-        p = hit.payload
-        known = {"text", "doc_id", "chunk_index", "title", "doc_title", "section", "heading_path", "source"}
-        return cls(
-            text=p.get("text", ""),
-            score=round(float(hit.score), 6),
-            doc_id=p.get("doc_id", ""),
-            chunk_id=hit.id,
-            chunk_index=int(p.get("chunk_index", 0)),
-            title=p.get("title") or p.get("doc_title", ""),
-            doc_title=p.get("doc_title", ""),
-            section=p.get("section", ""),
-            heading_path=list(p.get("heading_path") or []),
-            source=p.get("source", ""),
-            context=p.get("text", ""),
-            fields={k: v for k, v in p.items() if k not in known and k not in ("committed", "kind")},
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -121,6 +86,10 @@ class Searcher:
         """The best ``top_k`` chunks for ``query`` and whether they are evidence enough to answer from.
 
         ``query_handling`` (default: the ``query_expansion`` setting) adds synonyms to the keyword side.
+        A statute article the question names ("行政许可法第三十二条") comes first. Among the first
+        ``region_depth`` results, documents of the region the question names (else of the filter's
+        ``prefer_region``, the caller's own) come first, national ones next, then the rest, each group
+        in its fused order.
         """
         limit = top_k or self.settings.top_k
         text = checked_query(query, limit)
@@ -132,7 +101,11 @@ class Searcher:
         if mode != "dense":
             sparse = self.sparse.encode_query(text, self.synonyms.expansions(text) if expand else ())
         about_depth = self.settings.about_depth if mode == "hybrid" else 0
-        fetch = max(limit, OVERLAP_DEPTH, about_depth, self.settings.rerank_candidates if self.reranker else 0)
+        preferred = regions_named(text) or [r for r in [canonical_region(flt.prefer_region or "")] if r]
+        region_depth = self.settings.region_depth if preferred else 0
+        fetch = max(
+            limit, OVERLAP_DEPTH, about_depth, region_depth, self.settings.rerank_candidates if self.reranker else 0
+        )
         hits = self.store.search(dense, sparse, flt, fetch, mode=mode, prefetch_limit=self.settings.prefetch_k)
         results = [SearchResult.from_hit(h) for h in hits]
         about: dict[str, float] = {}
@@ -141,10 +114,44 @@ class Searcher:
             results = _ordered_by_about(results, about, about_depth)
         if self.reranker and results:
             results = self.reranker.rerank(text, results)
+        results = self._named_article_first(text, dense, sparse, flt, mode, results)
+        if region_depth:
+            results = _preferring_regions(results, preferred, region_depth)
         signals = self._signals(text, dense, flt, mode, hits, results, about)
         results = results[:limit]
         self._join_neighbours(results)
         return SearchResponse(query=text, results=results, evidence=self.thresholds.judge(signals), signals=signals)
+
+    def _named_article_first(
+        self,
+        text: str,
+        dense: Any,
+        sparse: SparseVector | None,
+        flt: SearchFilter,
+        mode: SearchMode,
+        results: list[SearchResult],
+    ) -> list[SearchResult]:
+        """``results`` with the article the question names (if it names one that is stored) in front.
+
+        The article is looked up by its label in the payload; of the statutes holding it, the one whose
+        title contains the name the question uses, the shortest such title first (行政许可法 is
+        中华人民共和国行政许可法, not a regulation implementing it).
+        """
+        named = article_reference(text)
+        if named is None:
+            return results
+        law, number = named
+        article_filter = replace(flt, articles=[article_label(number)])
+        hits = self.store.search(
+            dense, sparse, article_filter, ARTICLE_CANDIDATES, mode=mode, prefetch_limit=self.settings.prefetch_k
+        )
+        found = [SearchResult.from_hit(h) for h in hits if law in (h.payload.get("doc_title") or "")]
+        if not found:
+            return results
+        best = min(found, key=lambda r: len(r.doc_title)).doc_title
+        first = sorted((r for r in found if r.doc_title == best), key=lambda r: r.chunk_index)
+        ids = {r.chunk_id for r in first}
+        return first + [r for r in results if r.chunk_id not in ids]
 
     def refresh_vocabulary(self, force: bool = False) -> None:
         """Feed the tokenizer the corpus's own terms (titles, service-item names) so they stay whole.
@@ -209,6 +216,18 @@ class Searcher:
                 elif neighbour.get("section") == r.section:
                     parts.append(_without_heading_line(neighbour.get("text", ""), r))
             r.context = "\n".join(p for p in parts if p)
+
+
+def _preferring_regions(results: list[SearchResult], preferred: list[str], depth: int) -> list[SearchResult]:
+    """The first ``depth`` results regrouped: ``preferred`` regions first, national (or unknown) next, then others."""
+
+    def group(result: SearchResult) -> int:
+        region = result.fields.get("region")
+        if region in preferred:
+            return 0
+        return 1 if region in (NATIONAL, None) else 2
+
+    return sorted(results[:depth], key=group) + results[depth:]
 
 
 def _ordered_by_about(results: list[SearchResult], scores: dict[str, float], depth: int) -> list[SearchResult]:

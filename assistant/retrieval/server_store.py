@@ -347,13 +347,9 @@ def _chunk_filter(flt: SearchFilter | None) -> models.Filter:
     must_not: list[Any] = []
     if flt is not None:
         flt.validate()
-        for key, values in (("doc_id", flt.doc_ids), ("issuer", flt.issuers), ("status", flt.statuses)):
-            if values:
-                must.append(_match_any(key, list(values)))
-        if flt.access:
-            must.append(_match_any("access", list(flt.access)))
-        if flt.exclude_statuses:
-            must_not.append(_match_any("status", list(flt.exclude_statuses)))
+        must.extend(_match_any(key, values) for key, values in flt.matches())
+        if excluded := flt.excluded_statuses():
+            must_not.append(_match_any("status", excluded))
         if flt.date_from or flt.date_to:
             first, after_last = flt.date_bounds()
             must.append(models.FieldCondition(key="date", range=models.DatetimeRange(gte=first, lt=after_last)))

@@ -32,9 +32,14 @@ RRF_K = 60
 # difference must survive float32 scores: ~1e-8 at rank 200, against a resolution of ~4e-9).
 TIE_BREAK = 1e-3
 # Chunk payload fields with an index, by index type.
-KEYWORD_FIELDS = ("doc_id", "source", "issuer", "status", "access", "kind")
+KEYWORD_FIELDS = ("doc_id", "source", "issuer", "status", "access", "kind", "region", "article")
 BOOL_FIELDS = ("committed",)
 DATETIME_FIELDS = ("date",)
+# Statuses of documents that do not (or not yet, or no longer) apply: drafts, repealed and superseded texts.
+NOT_IN_FORCE = (
+    "征求意见稿", "送审稿", "讨论稿", "修订草案", "草案", "代拟稿", "审议稿", "试行草案",
+    "已修订", "已修正", "已修改", "已废止", "已失效", "失效", "尚未生效",
+)  # fmt: skip
 _DOCUMENT_NAMESPACE = uuid.UUID("0b6d2c8e-3f4a-4c1b-9e57-7a2d5f8c1e90")
 # Chunk point ids derive from (doc_id, chunk index): re-ingesting identical content rewrites the same
 # points, and a chunk's neighbours can be fetched by id.
@@ -81,6 +86,28 @@ class SearchFilter:
     date_from: str | None = None  # ISO yyyy-mm-dd, inclusive; chunks without a date never match a date range
     date_to: str | None = None
     access: list[str] = field(default_factory=lambda: ["public"])  # levels the caller may see; [] = all
+    regions: list[str] = field(default_factory=list)  # keep only these regions, e.g. ["重庆市", "全国"]
+    articles: list[str] = field(default_factory=list)  # keep only these statute articles, e.g. ["第三十二条"]
+    in_force: bool = False  # leave out documents not in force (drafts, repealed, superseded, not yet effective)
+    # Not a restriction but an order: the caller's own region (e.g. a city portal's), whose documents come
+    # first when the question names no place (``Searcher.search``); the store ignores it.
+    prefer_region: str | None = None
+
+    def matches(self) -> list[tuple[str, list[str]]]:
+        """(payload field, accepted values) pairs a chunk must match, the same for every engine."""
+        pairs = [
+            ("doc_id", self.doc_ids),
+            ("issuer", self.issuers),
+            ("status", self.statuses),
+            ("access", self.access),
+            ("region", self.regions),
+            ("article", self.articles),
+        ]
+        return [(key, list(values)) for key, values in pairs if values]
+
+    def excluded_statuses(self) -> list[str]:
+        """Statuses a chunk must not have: those asked to exclude and, with ``in_force``, all not in force."""
+        return list(dict.fromkeys([*self.exclude_statuses, *(NOT_IN_FORCE if self.in_force else ())]))
 
     def validate(self) -> None:
         """Raise StoreError for a date that is not ISO yyyy-mm-dd or a range that ends before it starts."""

@@ -47,7 +47,7 @@ def ai_label() -> str:
 def citations_html(citations: Sequence[Citation], heading: str = "引用来源（点击查看原文）") -> str:
     """Numbered sources; each opens to show the cited passage with its document and heading path."""
     items = "".join(
-        f'<details class="citation"><summary>[{c.n}] {escape(c.title or "未命名文件")}</summary>'
+        f'<details class="citation"><summary>[{c.n}] {escape(c.citation or c.title or "未命名文件")}</summary>'
         + (f'<div class="cite-path">{escape(c.section)}</div>' if c.section else "")
         + f'<div class="cite-text">{escape(c.text)}</div></details>'
         for c in citations

@@ -13,7 +13,7 @@ from typing import Any
 
 from assistant.ingest.errors import LoadError
 
-METADATA_KEYS = ("title", "issuer", "date", "doc_number", "status", "access", "doc_type")
+METADATA_KEYS = ("title", "issuer", "date", "doc_number", "status", "access", "doc_type", "region", "effective_date")
 ACCESS_LEVELS = ("public", "internal")
 
 
@@ -44,17 +44,18 @@ def read_sidecar(path: Path) -> dict[str, str]:
         if not isinstance(value, str) or not value.strip():
             raise LoadError(f"{name}: '{key}' must be a non-empty string, got {value!r}")
         meta[key] = value.strip()
-    if "date" in meta:
-        _check_iso_date(name, meta["date"])
+    for key in ("date", "effective_date"):
+        if key in meta:
+            _check_iso_date(name, key, meta[key])
     if "access" in meta and meta["access"] not in ACCESS_LEVELS:
         raise LoadError(f"{name}: 'access' must be one of {', '.join(ACCESS_LEVELS)}, got {meta['access']!r}")
     return meta
 
 
-def _check_iso_date(name: str, value: str) -> None:
+def _check_iso_date(name: str, key: str, value: str) -> None:
     try:
         valid = len(value) == 10 and date.fromisoformat(value).isoformat() == value
     except ValueError:
         valid = False
     if not valid:
-        raise LoadError(f"{name}: 'date' must be a real date written yyyy-mm-dd, got {value!r}")
+        raise LoadError(f"{name}: '{key}' must be a real date written yyyy-mm-dd, got {value!r}")
