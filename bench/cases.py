@@ -218,9 +218,17 @@ def section(rows: list[dict], args: argparse.Namespace) -> list[str]:
         "",
         f"`python -m bench.cases` on {date.today().isoformat()}: {args.queries} worklist queries per size (the "
         "filters staff use, cycled: none, a state, a department, red, yellow, an item, page 5; 50 rows a page, "
-        f"with the total count), then {args.creates} submissions through `CaseService.create` one after "
-        "another. Cases were bulk-inserted up to each size; PostgreSQL is a private cluster with fsync on, "
-        "SQLite a WAL file (synchronous=NORMAL), both on this machine's disk.",
+        f"the total counted up to 10,000), then {args.creates} submissions through `CaseService.create` one "
+        "after another. Cases were bulk-inserted up to each size (a third of them finished); PostgreSQL is a "
+        "private cluster with fsync on, SQLite a WAL file (synchronous=NORMAL), both on this machine's disk.",
+        "",
+        "Every filter but one reads an index in deadline order and stops after the page. A department matches "
+        "the case's own department or any of its sub-cases', which no single index holds in deadline order, "
+        "so its matches are sorted: it is the slowest filter at scale and sets the p95. Submissions commit one "
+        "at a time: PostgreSQL syncs every commit to disk, SQLite in WAL mode with synchronous=NORMAL does not "
+        "(a killed process still loses nothing committed; a power cut may lose the last commits). This 2-core "
+        "machine was shared with other work during the run, so single figures move by tens of percent between "
+        "runs (PostgreSQL submitted faster at 100,000 cases than at 10,000 here).",
         "",
         "| engine | cases | worklist p50 ms | worklist p95 ms | slowest filter | created / s |",
         "| --- | ---: | ---: | ---: | --- | ---: |",

@@ -413,7 +413,7 @@ class CaseService:
         """Load, check the version, apply, commit; CaseConflict with the current case when someone was first."""
         try:
             with self._discarding_on_failure(materials), self.blobs.writing(), self.database.transaction() as session:
-                case = self._load(session, number)
+                case = self._load(session, number, lock=True)
                 if version is not None and case.version != version:
                     raise StaleDataError(f"version {version} != {case.version}")
                 now = self._now()
@@ -444,11 +444,16 @@ class CaseService:
                     self.blobs.discard(session, digests)
             raise
 
-    def _load(self, session: Session, number: str) -> Case:
+    def _load(self, session: Session, number: str, lock: bool = False) -> Case:
+        """The case; ``lock`` holds its row until the step commits (PostgreSQL: SELECT … FOR UPDATE), so the
+        history a step reads is the history of the version it checked: a step racing another waits, then
+        sees the other's version and gets CaseConflict. (SQLite serialises writers itself; in ``files``
+        mode the material store's lock also covers the whole step.)"""
+        statement = select(Case).where(Case.number == number.strip())
+        if lock:
+            statement = statement.with_for_update(of=Case)
         case = session.scalars(
-            select(Case)
-            .where(Case.number == number.strip())
-            .options(selectinload(Case.sub_cases), selectinload(Case.materials))
+            statement.options(selectinload(Case.sub_cases), selectinload(Case.materials))
         ).one_or_none()
         if case is None:
             raise CaseNotFound(f"no case {number.strip()!r}")
