@@ -44,7 +44,8 @@ class AskRequest(BaseModel):
     filters: SearchFilters | None = None
     stream: bool = Field(
         default=False,
-        description="Stream Server-Sent Events: `citations`, then `token`s, then `done` carrying the whole answer.",
+        description="Stream Server-Sent Events: `citations`, `excerpt`, then `token`s, then `done` carrying the "
+        "whole answer.",
     )
 
     @field_validator("question")
@@ -66,6 +67,30 @@ class CitationModel(BaseModel):
     score: float
     doc_title: str = Field(default="", description="The title of the document the passage is from.")
     status: str = Field(default="", description="The document's status when it is not final, e.g. 征求意见稿.")
+    date: str = Field(default="", description="The document's date (ISO), when known.")
+    issuer: str = Field(default="", description="The body that issued the document, or a service item's department.")
+    region: str = Field(default="", description="The place the document or item applies to, when known.")
+
+
+class ExcerptModel(BaseModel):
+    """A sentence of a cited passage that matches the question ("政策原文"), verbatim."""
+
+    n: int = Field(description="The citation it is from.")
+    title: str
+    text: str
+    chunk_id: str
+
+
+class FindingModel(BaseModel):
+    """What the faithfulness check found in the model's text, and what it did about it."""
+
+    kind: Literal["polarity", "number", "place", "repeat", "filler", "status", "whose"]
+    action: Literal["replaced", "marked", "dropped", "noted"] = Field(
+        description="replaced with the source's words, marked （待核实） in the text, dropped, or noted at the top."
+    )
+    sentence: str = Field(description="The sentence as the model wrote it; for a note, the note.")
+    source: str = ""
+    detail: str = ""
 
 
 class AskResponse(BaseModel):
@@ -77,12 +102,19 @@ class AskResponse(BaseModel):
     declined: bool = Field(description="True when the documents held no evidence and the model was not called.")
     label: str = Field(description="The AI-generated-content notice to show with the answer.")
     unsupported_sentences: list[str] = Field(default_factory=list)
+    excerpt: list[ExcerptModel] = Field(default_factory=list, description="Key sentences of the cited passages.")
+    findings: list[FindingModel] = Field(default_factory=list)
+    answered_by: Literal["model", "record", "none"] = Field(
+        default="model", description="record: answered from a service item's fields without the model."
+    )
 
 
 def event_payload(event: AnswerEvent) -> dict[str, Any]:
     """The JSON an ``AnswerEvent`` travels as."""
     if event.type == "citations":
         return {"citations": [vars(c) for c in event.citations or []]}
+    if event.type == "excerpt":
+        return {"excerpt": [s.as_dict() for s in event.excerpt or []]}
     if event.type == "token":
         return {"token": event.token}
     return event.answer.as_dict() if event.answer else {}
@@ -99,6 +131,7 @@ async def _server_sent_events(events: AsyncIterator[AnswerEvent]) -> AsyncIterat
 
 _SSE_DESCRIPTION = (
     'With `stream: true`: Server-Sent Events. `event: citations` (data `{"citations": [...]}`) first, then '
+    '`event: excerpt` (data `{"excerpt": [...]}`, the key sentences of the passages, before the model starts), then '
     '`event: token` (data `{"token": "..."}`) per piece of text, then `event: done` whose data is the whole '
     "answer as in the JSON response. A failure after the stream started arrives as `event: error` with the "
     "error body."

@@ -21,6 +21,9 @@ class Citation:
     score: float = 0.0
     doc_title: str = ""
     status: str = ""  # the document's status when it is not final, e.g. 征求意见稿
+    date: str = ""  # the document's date (ISO), when known
+    issuer: str = ""  # the body that issued the document (a service item: its department)
+    region: str = ""  # the place the document or item applies to, when known
 
     @classmethod
     def from_result(cls, n: int, result: SearchResult) -> Citation:
@@ -35,6 +38,9 @@ class Citation:
             score=result.score,
             doc_title=result.doc_title,
             status=str(result.fields.get("status") or ""),
+            date=str(result.fields.get("date") or ""),
+            issuer=str(result.fields.get("issuer") or result.fields.get("dept") or ""),
+            region=str(result.fields.get("region") or result.fields.get("area") or ""),
         )
 
     @property

@@ -121,11 +121,13 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                 messages.insert(len(messages) - 1, {"role": "assistant", "content": card})
                 yield "", messages, past
             run = await unless(stop, start_answer(service, text, past, SearchFilter(access=reader.access)))
-            draft, passages = "", 0
+            draft, passages, excerpt = "", 0, []
             async with aclosing(run.events()) as events:  # type: ignore[type-var]
                 while (event := await unless(stop, anext(events, None))) is not None:
                     if event.type == "citations":
                         passages = len(event.citations or [])
+                    elif event.type == "excerpt":
+                        excerpt = event.excerpt or []
                     elif event.type == "token":
                         draft += event.token or ""
                     elif event.answer is not None:
@@ -133,7 +135,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                         messages[-1] = {"role": "assistant", "content": answer_markdown(event.answer)}
                         yield "", messages, past
                         return
-                    messages[-1] = {"role": "assistant", "content": draft_markdown(draft, passages)}
+                    messages[-1] = {"role": "assistant", "content": draft_markdown(draft, passages, excerpt)}
                     yield "", messages, past
         except Stopped:  # a new conversation began; leaving closes the run, which stops the model
             yield UNCHANGED  # the last value a handler yields is shown again when it ends
