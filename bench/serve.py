@@ -70,8 +70,11 @@ def answer_prompts(settings: Settings, asked: list[str]) -> list[list[Message]]:
     try:
         plans = []
         for question in asked:
-            found = components.searcher.search(question)
-            plans.append(plan_answer_prompt(question, found.results, components.llm, settings.llm_max_tokens).messages)
+            results = components.searcher.search(question).results[: settings.answer_passages]
+            plan = plan_answer_prompt(
+                question, results, components.llm, settings.llm_max_tokens, settings.answer_passage_sentences
+            )
+            plans.append(plan.messages)
         return plans
     finally:
         components.close()
