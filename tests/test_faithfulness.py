@@ -63,6 +63,11 @@ def test_the_same_negation_on_both_sides_and_words_like_不断_are_no_flip() -> 
     assert review.text == faithful and review.findings == []
 
 
+def test_a_source_saying_both_the_negated_and_the_plain_form_is_no_flip() -> None:
+    source = "对未按期申报的企业不予补贴，对按期申报的企业给予补贴。"
+    assert review_answer("按期申报的企业给予补贴[1]。", [source]).findings == []
+
+
 # --- numbers and places ---
 
 
@@ -86,6 +91,12 @@ def test_numbers_written_differently_still_match_and_list_numbers_are_no_claim()
     assert review_answer(answer, passages).findings == []
 
 
+def test_places_and_numbers_of_the_passages_document_count_as_the_passages_own() -> None:
+    answer = "### 1. 目标\n（2）吉林省到2027年底智能算力规模达到5000PFLOPS[1]。"
+    assert review_answer(answer, [COMPUTE], about=["吉林省加快推进人工智能创新发展实施意见"]).findings == []
+    assert [f.kind for f in review_answer(answer, [COMPUTE]).findings] == ["place"]  # without it: not said
+
+
 def test_a_place_the_cited_passage_does_not_name_is_repaired() -> None:
     review = review_answer("到2027年底，广州智能算力规模达到5000PFLOPS[2]。", PASSAGES)
     assert review.text == COMPUTE.rstrip("。") + "[2]。"
@@ -107,6 +118,12 @@ def test_a_sentence_repeated_under_other_headings_is_kept_once_and_filler_is_dro
     assert "### 补贴对象" in review.text
     kinds = sorted((f.kind, f.action) for f in review.findings)
     assert kinds == [("filler", "dropped"), ("repeat", "dropped"), ("repeat", "dropped")]
+
+
+def test_a_longer_list_item_that_adds_words_is_no_repeat() -> None:
+    passages = ["申请材料：居民身份证；居民身份证复印件；户口簿。"]
+    answer = "1. 居民身份证[1]\n2. 居民身份证复印件[1]\n3. 户口簿[1]"
+    assert review_answer(answer, passages).findings == []
 
 
 # --- status and whose policy ---

@@ -52,16 +52,16 @@ _CUE_REACH = 4
 # An answer sentence and a passage sentence are about the same thing when this share of the answer's
 # bigrams is in the passage sentence; a repair replaces the sentence with that passage sentence.
 ALIGN_OVERLAP = 0.5
-# Two sentences of one answer are a repeat when either has this share of its bigrams in the other.
+# A sentence repeats an earlier one of the answer when this share of its bigrams is in it.
 REPEAT_OVERLAP = 0.8
 _FILLER = re.compile(
     r"^(?:根据|依据|按照|参考)?(?:以上|上述|所给|提供的|给出的)?(?:资料|材料|信息|内容)(?:中)?(?:的)?"
     r"(?:描述|内容|信息|说明|规定|所述|提到的)?(?:如下|来看|可知)?$"
     r"|^(?:希望|以上)(?:对您有(?:所)?帮助|信息仅供参考)$"
 )
-# Numbers as written: 5,000 / 3.5 / ２０２７; a leading list number ("1." "2、") is no claim.
+# Numbers as written: 5,000 / 3.5 / ２０２７; a leading list number ("1." "2、" "（3）" "### 4.") is no claim.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.、．)）]\s*")
+_LIST_NUMBER = re.compile(r"^\s*(?:[#>*\-]+\s*)*(?:\d{1,2}[.、．)）]|[（(]\d{1,2}[)）])\s*")
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 _CN_NUMBER = re.compile("[零一二两三四五六七八九十百千万亿]{2,}|[十百千]")
@@ -115,9 +115,14 @@ class Review:
     findings: list[Finding]
 
 
-def review_answer(text: str, passages: Sequence[str]) -> Review:
-    """Check ``text`` (markers ``[n]`` for ``passages[n - 1]``, already normalised) sentence by sentence."""
+def review_answer(text: str, passages: Sequence[str], about: Sequence[str] = ()) -> Review:
+    """Check ``text`` (markers ``[n]`` for ``passages[n - 1]``, already normalised) sentence by sentence.
+
+    ``about[i]`` says what passage i is from (titles, issuer, region): numbers and places named there
+    count as the passage's own ("吉林省" in an answer citing a passage of a 吉林省 document that says "全省").
+    """
     sources = [_source_sentences(p) for p in passages]
+    known = [f"{a}\n{p}" for a, p in zip([*about, *[""] * len(passages)], passages, strict=False)]
     everything = [s for per_passage in sources for s in per_passage]
     findings: list[Finding] = []
     seen: list[set[str]] = []
@@ -138,7 +143,7 @@ def review_answer(text: str, passages: Sequence[str]) -> Review:
         seen.append(words)
         marked = [int(n) for n in MARKER.findall(sentence)]
         candidates = [s for n in dict.fromkeys(marked) for s in sources[n - 1]] if marked else everything
-        cited_text = "\n".join(passages[n - 1] for n in marked) if marked else "\n".join(passages)
+        cited_text = "\n".join(known[n - 1] for n in marked) if marked else "\n".join(known)
         best = max(candidates, key=lambda s: overlap(words, bigrams(content_chars(s))), default="")
         aligned = bool(best) and overlap(words, bigrams(content_chars(best))) >= ALIGN_OVERLAP
         problem = _contradiction(plain, best, cited_text, aligned)
@@ -212,6 +217,8 @@ def _polarity_flip(sentence: str, source: str) -> str | None:
             shared = _longest_shared(words, plain)
             if len(shared) < min(_MIN_SHARED, len(words)) or len(shared) < 2:
                 continue
+            if any(not _negation_before(negated, at) for at in _positions(negated, shared)):
+                continue  # the negating side also says it plainly ("未按期的不予…，按期的给予…")
             if not any(_negation_before(plain, at) for at in _positions(plain, shared)):
                 return f"{side}：{cue}{words}"
     return None
@@ -281,7 +288,8 @@ def _source_sentences(passage: str) -> list[str]:
 
 
 def _same(words: set[str], earlier: set[str]) -> bool:
-    return overlap(words, earlier) >= REPEAT_OVERLAP or overlap(earlier, words) >= REPEAT_OVERLAP
+    """The sentence adds nothing to an earlier one ("身份证复印件" after "身份证" does)."""
+    return overlap(words, earlier) >= REPEAT_OVERLAP
 
 
 def _with_markers(source: str, sentence: str) -> str:
