@@ -174,7 +174,7 @@ def standing_notes(question: str, citations: Sequence[Citation]) -> list[Finding
     asked = provinces_named(question)
     if asked:
         for c in citations:
-            theirs = provinces_named(" ".join((c.region, c.issuer, c.doc_title, c.title)))
+            theirs = provinces_named(c.origin)
             if theirs and not theirs & asked:
                 whose, where = "、".join(sorted(theirs)), "、".join(sorted(asked))
                 text = f"[{c.n}]是{whose}的政策，并非{where}的规定；{where}的做法请以当地规定为准。"

@@ -89,9 +89,8 @@ class AnswerService:
                 yield AnswerEvent("token", token=piece)
         yield AnswerEvent("token", token=LABEL_LINE)
         passages = plan.passages
-        review = review_answer(
-            normalise_markers("".join(draft), len(passages)), [p.text for p in passages], [about(p) for p in passages]
-        )
+        draft_text = normalise_markers("".join(draft), len(passages))
+        review = review_answer(draft_text, [p.text for p in passages], [c.origin for c in citations])
         checked = check_answer(review.text, passages)
         notes = standing_notes(standalone, checked.citations)
         answer = Answer(
@@ -128,15 +127,6 @@ class AnswerService:
             answered_by="record",
         )
         yield AnswerEvent("done", answer=answer)
-
-
-def about(passage: SearchResult) -> str:
-    """What a passage is from: its titles, issuer and region (the faithfulness check reads places and numbers here)."""
-    fields = passage.fields
-    return " ".join(
-        str(v) for v in (passage.doc_title, passage.title, fields.get("issuer"), fields.get("dept"),
-                         fields.get("region"), fields.get("area")) if v
-    )  # fmt: skip
 
 
 def decline_text(searched: str) -> str:

@@ -44,6 +44,11 @@ class Citation:
         )
 
     @property
+    def origin(self) -> str:
+        """Whose and what the passage is: titles, issuer and region (missing ones left out)."""
+        return " ".join(v for v in (self.doc_title, self.title, self.issuer, self.region) if v)
+
+    @property
     def cited_title(self) -> str:
         """The document as a basis is cited: its title with its status when not final, e.g. （征求意见稿）."""
         title = (self.doc_title or self.title).replace("《", "〈").replace("》", "〉")  # nested 《》 become 〈〉
