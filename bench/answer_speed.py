@@ -113,14 +113,17 @@ def quality(rows: list[Asked]) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
-    parser.add_argument("--limit", type=int, help="only the first N questions")
+    parser.add_argument("--per-kind", type=int, help="only the first N questions of each kind")
     parser.add_argument("--code", type=Path, help="run the server from this checkout (default: this one)")
     parser.add_argument("--set", action="append", default=[], help="server setting NAME=VALUE (ASSISTANT_ implied)")
     parser.add_argument("--no-direct", action="store_true", help="skip the direct llama-cpp-python decoding")
     parser.add_argument("--label", default="", help="a name for this run in the output")
     args = parser.parse_args()
 
-    rows = [Asked(**{k: r[k] for k in ("q", "keys", "kind", "split")}) for r in _read(args.questions)][: args.limit]
+    rows = [Asked(**{k: r[k] for k in ("q", "keys", "kind", "split")}) for r in _read(args.questions)]
+    if args.per_kind:
+        taken: Counter[str] = Counter()
+        rows = [r for r in rows if (taken.update([r.kind]) or taken[r.kind]) <= args.per_kind]
     extra = dict(item.split("=", 1) for item in args.set)
     for name, value in extra.items():
         os.environ[f"ASSISTANT_{name}"] = value  # the server subprocess reads them, and the prompts here

@@ -79,6 +79,10 @@ class LlamaCppLLM(ChatLLM):
                     n_threads_batch=threads,
                     n_batch=PROMPT_BATCH_TOKENS,
                     draft_model=LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup) if prompt_lookup else None,
+                    # With a draft model llama-cpp-python keeps every position's logits but sizes their array
+                    # from this flag: without it the first evaluation past n_batch tokens fails. It costs
+                    # n_ctx x vocabulary floats (2.5 GB at 4096 x 151936) and logits for every prompt token.
+                    logits_all=bool(prompt_lookup),
                     verbose=False,
                 )
         except ValueError as e:
