@@ -31,21 +31,15 @@ def test_prompt_lookup_writes_exactly_what_plain_greedy_decoding_writes(
     path = resolve_gguf(model_settings)
     plain = LlamaCppLLM(path, context_tokens=2048, threads=2)
     lookup = LlamaCppLLM(path, context_tokens=2048, threads=2, prompt_lookup=10)
-    seed_blocks = [
-        "[1]《实施意见》\n到2027年底，全省智能算力规模达到5000PFLOPS，建成长春现代化都市圈算力集群。",
-        "[2]《实施意见》\n发放算力券，对采购算力服务开展模型训练的企业给予补贴，降低企业使用算力的成本。",
-    ]
-    opinion_blocks = [f"[{n}]{opinion_text[i : i + 600]}" for n, i in enumerate(range(2000, 6000, 1000), start=1)]
-    prompts = [
-        answer_messages("到2027年底，吉林省智能算力规模的目标是多少？", seed_blocks),
-        answer_messages("算力券、数据券和模型券分别补贴什么？", opinion_blocks),
-    ]
+    # Longer than one llama.cpp batch (512 tokens): the draft model's logits must cover the whole prompt.
+    blocks = [f"[{n}]{opinion_text[i : i + 450]}" for n, i in enumerate(range(2400, 4200, 600), start=1)]
+    messages = answer_messages("算力券、数据券和模型券分别补贴什么？", blocks)
+    assert plain.count_prompt_tokens(messages) > 512
     try:
-        for messages in prompts:
-            expected = plain.chat(messages, max_tokens=96)
-            assert len(expected) > 8
-            assert lookup.chat(messages, max_tokens=96) == expected
-            assert "".join(lookup.stream_chat(messages, max_tokens=96)) == expected  # again, the prompt cached
+        expected = plain.chat(messages, max_tokens=64)
+        assert len(expected) > 8
+        assert lookup.chat(messages, max_tokens=64) == expected
+        assert "".join(lookup.stream_chat(messages, max_tokens=64)) == expected  # again, from the cached prompt
     finally:
         plain.close()
         lookup.close()
