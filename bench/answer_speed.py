@@ -118,6 +118,7 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], help="server setting NAME=VALUE (ASSISTANT_ implied)")
     parser.add_argument("--no-direct", action="store_true", help="skip the direct llama-cpp-python decoding")
     parser.add_argument("--label", default="", help="a name for this run in the output")
+    parser.add_argument("--dump", type=Path, help="write each question's answer and cited passages here (JSON)")
     args = parser.parse_args()
 
     rows = [Asked(**{k: r[k] for k in ("q", "keys", "kind", "split")}) for r in _read(args.questions)]
@@ -129,12 +130,10 @@ def main() -> int:
         os.environ[f"ASSISTANT_{name}"] = value  # the server subprocess reads them, and the prompts here
     get_settings.cache_clear()
     settings = get_settings()
-    if args.code:
-        os.environ["PYTHONPATH"] = str(args.code.resolve())
     prompts = [] if args.no_direct else answer_prompts(settings, [r.q for r in rows])
 
     port = free_port()
-    server = start_server(settings, port, queue_size=2)
+    server = start_server(settings, port, queue_size=2, code=args.code)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=3600) as client:
             ask(client, Asked("算力券怎么申请？", [], "warm-up", "none"))  # loads what the first request loads
@@ -198,6 +197,9 @@ def main() -> int:
             f"whole {r.whole:5.2f} keys {sum(r.found)}/{len(r.keys)} findings {','.join(r.findings) or '-'}  {r.q}"
         )
     print(json.dumps(report, ensure_ascii=False))
+    if args.dump:
+        answers = [{"q": r.q, "answered_by": r.answered_by, "answer": r.answer, "cited": r.cited} for r in rows]
+        args.dump.write_text(json.dumps(answers, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 
