@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -290,11 +289,9 @@ def test_a_follow_up_is_rewritten_with_the_topic_of_the_previous_turn(components
 def test_a_field_question_is_answered_from_the_service_item_without_the_model(components: Components) -> None:
     llm = components.llm
     before = llm.generations
-    started = time.perf_counter()
     events = list(components.answerer.stream("申请法律援助需要提交哪些材料？"))
-    seconds = time.perf_counter() - started
     answer = events[-1].answer
-    assert llm.generations == before and seconds < 1.0
+    assert llm.generations == before  # its speed is measured in bench/answer_speed.py, not here
     assert answer is not None and answer.answered_by == "record" and answer.grounded
     assert [(c.n, c.title) for c in answer.citations] == [(1, "法律援助")]
     assert all(m in answer.answer for m in LEGAL_AID["material_intro"]) and "[1]" in answer.answer
