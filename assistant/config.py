@@ -155,6 +155,15 @@ class Settings(BaseSettings):
         default=1, ge=0, le=5, description="Chunks of the same section joined on each side of a result as context."
     )
 
+    # Answer prompts.
+    answer_passages: int = Field(default=5, ge=1, le=20, description="Most passages an answer prompt holds.")
+    answer_passage_sentences: int = Field(
+        default=0,
+        ge=0,
+        description="Keep only this many sentences of each passage, those that best match the question (with "
+        "the passage's heading); 0 = whole passages. Fewer prompt tokens mean an earlier first token.",
+    )
+
     # LLM (used by answering and drafting).
     llm_backend: LLMBackend = Field(default="llama-cpp", description="llama-cpp (local GGUF) or openai (server).")
     llm_model: str = Field(
@@ -166,6 +175,13 @@ class Settings(BaseSettings):
     llm_cpu_repack: bool = Field(
         default=False,
         description="Let llama.cpp repack weights into its CPU extra buffer types (AMX ...); it crashed on AMX CPUs.",
+    )
+    llm_prompt_lookup: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Prompt-lookup speculative decoding: tokens guessed per step from n-grams of the prompt "
+        "(answers copy their passages); 0 = plain decoding. Greedy output is the same either way.",
     )
     llm_context: int = Field(default=4096, ge=512, description="Context window in tokens.")
     llm_max_tokens: int = Field(default=512, ge=1, description="Most tokens generated per answer.")

@@ -70,8 +70,11 @@ def answer_prompts(settings: Settings, asked: list[str]) -> list[list[Message]]:
     try:
         plans = []
         for question in asked:
-            found = components.searcher.search(question)
-            plans.append(plan_answer_prompt(question, found.results, components.llm, settings.llm_max_tokens).messages)
+            results = components.searcher.search(question).results[: settings.answer_passages]
+            plan = plan_answer_prompt(
+                question, results, components.llm, settings.llm_max_tokens, settings.answer_passage_sentences
+            )
+            plans.append(plan.messages)
         return plans
     finally:
         components.close()
@@ -117,7 +120,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(settings: Settings, port: int, queue_size: int) -> subprocess.Popen:
+def start_server(settings: Settings, port: int, queue_size: int, code: Path | None = None) -> subprocess.Popen:
+    """``assistant serve`` in a subprocess, from the checkout ``code`` (default: the current directory's)."""
     env = {
         **os.environ,
         "ASSISTANT_DATA_DIR": str(settings.data_dir),
@@ -128,7 +132,9 @@ def start_server(settings: Settings, port: int, queue_size: int) -> subprocess.P
     }
     env.pop("ASSISTANT_API_KEYS", None)
     command = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if code:  # `python -m` puts the working directory first on the path
+        env["PYTHONPATH"] = str(code.resolve())
+    server = subprocess.Popen(command, env=env, cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if server.poll() is not None:

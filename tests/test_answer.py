@@ -3,6 +3,7 @@ real bundled corpus, embedder, store and 0.5B model."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -166,6 +167,18 @@ def test_a_passage_opening_with_its_heading_path_is_not_given_its_title_twice() 
 
 # --- the real pipeline: bundled corpus, embedder, store and the 0.5B model ---
 
+# One service item of the catalogue's shape, ingested beside the seed documents.
+LEGAL_AID = {
+    "matter_name": "法律援助",
+    "TASK_CODE": "114400000069401674244050900100901",
+    "DEPT_NAME": "广东省司法厅",
+    "AREA_CODE_TEXT": "广东省",
+    "handle_location": "办理地点：广州市越秀区下塘西路5号广东省公共法律服务中心",
+    "handle_time_limit": "7(工作日)",
+    "material_intro": ["家庭困难和经济困难申报表", "申请人身份证明", "申请法律援助事项的材料"],
+    "consult_phone": "020-12348",
+}
+
 
 @pytest.fixture(scope="module")
 def components(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Iterator[Components]:
@@ -183,7 +196,9 @@ def components(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> It
         get_settings.cache_clear()
         parts = Components(get_settings())
         provision(parts.settings, only=[SMALL])
-        parts.ingestor.ingest_paths([corpus_dir])
+        items = data_dir / "items.jsonl"
+        items.write_text(json.dumps(LEGAL_AID, ensure_ascii=False) + "\n", encoding="utf-8")
+        parts.ingestor.ingest_paths([corpus_dir, items])
         yield parts
         parts.close()
     get_settings.cache_clear()
@@ -210,6 +225,11 @@ def test_a_seed_question_gets_a_cited_answer(components: Components) -> None:
     body, label = answer.answer.rsplit("\n", 1)
     assert label == AI_LABEL == answer.label
     assert {int(n) for n in re.findall(r"\[(\d+)\]", body)} == {c.n for c in answer.citations}
+    # The target is in a draft for comments: the answer says so, naming the citation.
+    drafts = [c for c in answer.citations if c.status == "征求意见稿"]
+    notes = [f.sentence for f in answer.findings if f.kind == "status"]
+    assert drafts and notes and all("征求意见稿" in note and "尚未正式施行" in note for note in notes)
+    assert body.startswith("请注意：") and all(f"[{c.n}]" in "".join(notes) for c in drafts)
 
 
 @pytest.mark.slow
@@ -241,9 +261,12 @@ def test_stream_sends_citations_then_tokens_then_the_checked_answer(components: 
         components.answerer.stream("  ")
     events = list(components.answerer.stream("我们公司买算力训练模型有补贴吗？"))
     kinds = [e.type for e in events]
-    assert kinds[0] == "citations" and kinds[-1] == "done"
-    assert set(kinds[1:-1]) == {"token"} and len(kinds) > 3
+    assert kinds[:2] == ["citations", "excerpt"] and kinds[-1] == "done"
+    assert set(kinds[2:-1]) == {"token"} and len(kinds) > 4
     shown = {c.chunk_id for c in events[0].citations or []}
+    # The excerpt, before the first token: sentences of the passages the model sees, verbatim.
+    texts = {c.n: c.text for c in events[0].citations or []}
+    assert events[1].excerpt and all(s.text.rstrip("…") in texts[s.n] for s in events[1].excerpt)
     answer = events[-1].answer
     assert answer is not None and not answer.declined
     assert {c.chunk_id for c in answer.citations} <= shown
@@ -260,3 +283,16 @@ def test_a_follow_up_is_rewritten_with_the_topic_of_the_previous_turn(components
     answer = components.answerer.answer("那要交什么材料？", history=history)
     assert answer.question == "那要交什么材料？"
     assert "算力券" in answer.standalone_question and "材料" in answer.standalone_question
+
+
+@pytest.mark.slow
+def test_a_field_question_is_answered_from_the_service_item_without_the_model(components: Components) -> None:
+    llm = components.llm
+    before = llm.generations
+    events = list(components.answerer.stream("申请法律援助需要提交哪些材料？"))
+    answer = events[-1].answer
+    assert llm.generations == before  # its speed is measured in bench/answer_speed.py, not here
+    assert answer is not None and answer.answered_by == "record" and answer.grounded
+    assert [(c.n, c.title) for c in answer.citations] == [(1, "法律援助")]
+    assert all(m in answer.answer for m in LEGAL_AID["material_intro"]) and "[1]" in answer.answer
+    assert [e.type for e in events] == ["citations", "excerpt", "token", "done"]

@@ -514,17 +514,20 @@ def test_ask_returns_an_answer_citing_retrieved_passages(api_server: LiveServer,
 
 
 @pytest.mark.slow
-def test_a_streamed_answer_sends_citations_then_tokens_then_done(api_server: LiveServer, api_keys: ApiKeys) -> None:
+def test_a_streamed_answer_sends_citations_excerpt_tokens_then_done(api_server: LiveServer, api_keys: ApiKeys) -> None:
     with api_server.client(api_keys.public).stream(
         "POST", "/v1/ask", json={"question": QUESTION, "stream": True}
     ) as response:
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
         events = list(server_sent_events(response))
     names = [name for name, _ in events]
-    assert names[0] == "citations" and names[-1] == "done"
-    assert set(names[1:-1]) == {"token"} and len(names) > 3
+    assert names[:2] == ["citations", "excerpt"] and names[-1] == "done"
+    assert set(names[2:-1]) == {"token"} and len(names) > 4
     passages, done = events[0][1]["citations"], events[-1][1]
     assert [p["n"] for p in passages] == list(range(1, len(passages) + 1))
+    # 政策原文 before the first token: sentences of the numbered passages, verbatim.
+    excerpt = events[1][1]["excerpt"]
+    assert excerpt and all(s["text"].rstrip("…") in passages[s["n"] - 1]["text"] for s in excerpt)
     assert all({"title", "section", "text", "doc_id", "score"} <= set(p) and p["text"] for p in passages)
     assert {c["chunk_id"] for c in done["citations"]} <= {p["chunk_id"] for p in passages}
     assert done["answer"].endswith(AI_LABEL) and done["question"] == QUESTION

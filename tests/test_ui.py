@@ -134,9 +134,24 @@ def test_a_seed_question_is_answered_with_citations_that_open_the_passage(
     assert examples.count() >= 2 and all("？" in text for text in examples.all_inner_texts())
     page.screenshot(path=shots / "chat-start.png", full_page=True)
 
-    ask(page, SEED_QUESTION)
+    # The key sentences of the passages ("政策原文") show while the model is still writing, and stay after.
+    page.locator("#question textarea").fill(SEED_QUESTION)
+    page.locator("#send").click()
+    page.wait_for_function(
+        "() => document.querySelector('#chat .working') && document.querySelector('#chat .excerpt')",
+        timeout=ANSWER_SECONDS * 1000,
+    )
+    page.wait_for_function(
+        "() => document.querySelector('#chat .ai-label') && !document.querySelector('#chat .working')",
+        timeout=ANSWER_SECONDS * 1000,
+    )
     answer = page.locator("#chat [data-testid='bot']").last
     assert AI_LABEL in answer.inner_text()
+    excerpt = answer.locator(".excerpt")
+    assert "政策原文" in excerpt.inner_text() and "5000PFLOPS" in excerpt.inner_text()
+    # The target is in a draft for comments: its citation shows the status, the answer says it is not in force.
+    assert "征求意见稿" in answer.locator(".cite-status").first.inner_text()
+    assert "尚未正式施行" in answer.inner_text()
     citations = page.locator("#chat details.citation")
     assert citations.count() >= 1 and "[1]" in answer.inner_text()
     first = citations.first

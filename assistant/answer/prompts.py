@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.answer.excerpt import question_bigrams, scored_sentences
 from assistant.models.llm import ChatLLM, Message
 from assistant.retrieval.search import SearchResult
 
@@ -66,13 +67,21 @@ def answer_messages(question: str, passage_blocks: list[str]) -> list[Message]:
     ]
 
 
-def plan_answer_prompt(question: str, results: list[SearchResult], llm: ChatLLM, max_tokens: int) -> PromptPlan:
-    """Number as many ``results`` (best first) as fit ``llm.context_tokens - max_tokens``, shortening the last."""
+def plan_answer_prompt(
+    question: str, results: list[SearchResult], llm: ChatLLM, max_tokens: int, sentences: int = 0
+) -> PromptPlan:
+    """Number as many ``results`` (best first) as fit ``llm.context_tokens - max_tokens``, shortening the last.
+
+    ``sentences`` > 0 keeps only that many sentences of each passage, those that best match the question.
+    """
     budget = llm.context_tokens - max_tokens
     remaining = budget - llm.count_prompt_tokens(answer_messages(question, []))
     blocks: list[str] = []
+    asked = question_bigrams(question)
     for n, result in enumerate(results, start=1):
         header, body = passage_parts(n, result)
+        if sentences:
+            body = trimmed(body, asked, sentences)
         cost = llm.count_tokens(header + body) + 1  # + the blank line between blocks
         if cost <= remaining:
             blocks.append(header + body)
@@ -88,6 +97,30 @@ def plan_answer_prompt(question: str, results: list[SearchResult], llm: ChatLLM,
         if tokens <= budget or not blocks:
             return PromptPlan(messages, results[: len(blocks)], tokens, budget)
         blocks.pop()
+
+
+def trimmed(body: str, asked: set[str], keep: int) -> str:
+    """``body`` cut to its ``keep`` sentences sharing the most wording with the question, in reading order.
+
+    A heading-path line (" > 二、… > （一）…") stays; a gap where sentences were left out is marked ……
+    """
+    head = ""
+    if body.startswith(" >"):
+        head, _, body = body.partition("\n")
+        head += "\n"
+    scored = scored_sentences(asked, body)
+    if len(scored) <= keep:
+        return head + body
+    chosen = sorted(sorted(scored, key=lambda item: -item[0])[:keep], key=lambda item: item[1])
+    parts, previous = [], -1
+    for _, i, sentence in chosen:
+        if parts and i != previous + 1:
+            parts.append(_TRUNCATION_MARK)
+        elif parts and not parts[-1].endswith(("。", "！", "？", "；", ";")):
+            parts.append("\n")
+        parts.append(sentence)
+        previous = i
+    return head + "".join(parts)
 
 
 def _shorten(header: str, text: str, limit: int, llm: ChatLLM) -> str:

@@ -1,9 +1,12 @@
-"""Grounded answering: rewrite a follow-up, retrieve, answer from numbered passages, check the citations.
+"""Grounded answering: rewrite a follow-up, retrieve, answer from numbered passages, check the answer.
 
-``stream`` yields a ``citations`` event (the passages the model sees, numbered as in its prompt), then
+``stream`` yields a ``citations`` event (the passages the model sees, numbered as in its prompt), an
+``excerpt`` event (their sentences that match the question, "政策原文", before the model starts), then
 ``token`` events (the model's text as it comes, then the AI label), then ``done`` with the final
-``Answer``, whose text and citations are checked and renumbered: clients replace the streamed draft
-with it. When retrieval finds nothing, the model is not called and the answer is a fixed decline.
+``Answer``: its text reviewed against the passages (``faithfulness.py``), its citations checked and
+renumbered; clients replace the streamed draft with it. When retrieval finds nothing, the model is not
+called and the answer is a fixed decline; when the question asks for a field of the service item
+found first (materials, place, time limit…), the record answers it without the model.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import closing
 
-from assistant.answer.citations import check_answer
+from assistant.answer.citations import check_answer, normalise_markers
+from assistant.answer.excerpt import key_sentences, renumbered
+from assistant.answer.faithfulness import review_answer, standing_notes, with_notes
+from assistant.answer.field_answer import field_answer
 from assistant.answer.prompts import plan_answer_prompt
 from assistant.answer.rewrite import rewrite_question
 from assistant.answer.types import AI_LABEL, Answer, AnswerEvent
@@ -19,7 +25,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.models.llm import ChatLLM, LLMError, Message
 from assistant.retrieval.citation import Citation
-from assistant.retrieval.search import Searcher
+from assistant.retrieval.search import Searcher, SearchResult
 from assistant.retrieval.store import SearchFilter
 
 MAX_QUESTION_CHARS = 1000
@@ -56,11 +62,17 @@ class AnswerService:
             text = decline_text(standalone) + LABEL_LINE
             yield AnswerEvent("citations", citations=[])
             yield AnswerEvent("token", token=text)
-            yield AnswerEvent("done", answer=Answer(question, standalone, text, [], grounded=False, declined=True))
+            answer = Answer(question, standalone, text, [], grounded=False, declined=True, answered_by="none")
+            yield AnswerEvent("done", answer=answer)
+            return
+        from_record = field_answer(standalone, found.results[0])
+        if from_record is not None:
+            yield from self._record_answer(question, standalone, found.results[0], from_record)
             return
 
         max_tokens = self.settings.llm_max_tokens
-        plan = plan_answer_prompt(standalone, found.results, self.llm, max_tokens)
+        results = found.results[: self.settings.answer_passages]
+        plan = plan_answer_prompt(standalone, results, self.llm, max_tokens, self.settings.answer_passage_sentences)
         if not plan.passages:
             raise LLMError(
                 f"no passage fits the model's context: ASSISTANT_LLM_CONTEXT={self.llm.context_tokens} minus "
@@ -68,21 +80,51 @@ class AnswerService:
             )
         citations = [Citation.from_result(n, r) for n, r in enumerate(plan.passages, start=1)]
         yield AnswerEvent("citations", citations=citations)
+        excerpt = key_sentences(standalone, plan.passages)
+        yield AnswerEvent("excerpt", excerpt=excerpt)
         draft = []
         with closing(self.llm.stream_chat(plan.messages, max_tokens, ANSWER_TEMPERATURE)) as pieces:
             for piece in pieces:
                 draft.append(piece)
                 yield AnswerEvent("token", token=piece)
         yield AnswerEvent("token", token=LABEL_LINE)
-        checked = check_answer("".join(draft), plan.passages)
+        passages = plan.passages
+        draft_text = normalise_markers("".join(draft), len(passages))
+        review = review_answer(draft_text, [p.text for p in passages], [c.origin for c in citations])
+        checked = check_answer(review.text, passages)
+        notes = standing_notes(standalone, checked.citations)
         answer = Answer(
             question=question,
             standalone_question=standalone,
-            answer=checked.text + LABEL_LINE,
+            answer=with_notes(checked.text, notes) + LABEL_LINE,
             citations=checked.citations,
             grounded=checked.grounded,
             declined=False,
             unsupported_sentences=checked.unsupported_sentences,
+            excerpt=renumbered(excerpt, {c.chunk_id: c.n for c in checked.citations}),
+            findings=review.findings + notes,
+        )
+        yield AnswerEvent("done", answer=answer)
+
+    def _record_answer(self, question: str, standalone: str, item: SearchResult, text: str) -> Iterator[AnswerEvent]:
+        """The answer from a service item's record: cited as [1], no model."""
+        citations = [Citation.from_result(1, item)]
+        excerpt = key_sentences(standalone, [item])
+        notes = standing_notes(standalone, citations)
+        text = with_notes(text, notes) + LABEL_LINE
+        yield AnswerEvent("citations", citations=citations)
+        yield AnswerEvent("excerpt", excerpt=excerpt)
+        yield AnswerEvent("token", token=text)
+        answer = Answer(
+            question,
+            standalone,
+            text,
+            citations,
+            grounded=True,
+            declined=False,
+            excerpt=excerpt,
+            findings=notes,
+            answered_by="record",
         )
         yield AnswerEvent("done", answer=answer)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from assistant.answer.excerpt import ExcerptSentence
+from assistant.answer.faithfulness import Finding
 from assistant.retrieval.citation import Citation
 
 # Visible label required for AI-generated text shown to the public (《人工智能生成合成内容标识办法》).
@@ -22,6 +24,11 @@ class Answer:
     label: str = AI_LABEL
     unsupported_sentences: list[str] = field(default_factory=list)
     audit_id: str | None = None  # the audit log entry of this answer, set where it is logged; rated by this id
+    # The key sentences of the cited passages ("政策原文"), numbered as the citations.
+    excerpt: list[ExcerptSentence] = field(default_factory=list)
+    # What the faithfulness check found and did (repairs, marks, notes on status and whose policy).
+    findings: list[Finding] = field(default_factory=list)
+    answered_by: Literal["model", "record", "none"] = "model"  # record: a service item's fields, no model
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -29,9 +36,10 @@ class Answer:
 
 @dataclass
 class AnswerEvent:
-    """One step of a streamed answer: citations first, then tokens, then the final answer."""
+    """One step of a streamed answer: citations, the excerpt, then tokens, then the final answer."""
 
-    type: Literal["citations", "token", "done"]
+    type: Literal["citations", "excerpt", "token", "done"]
     citations: list[Citation] | None = None
+    excerpt: list[ExcerptSentence] | None = None
     token: str | None = None
     answer: Answer | None = None

@@ -45,7 +45,8 @@ class AskRequest(BaseModel):
     filters: SearchFilters | None = None
     stream: bool = Field(
         default=False,
-        description="Stream Server-Sent Events: `citations`, then `token`s, then `done` carrying the whole answer.",
+        description="Stream Server-Sent Events: `citations`, `excerpt`, then `token`s, then `done` carrying the "
+        "whole answer.",
     )
 
     @field_validator("question")
@@ -70,6 +71,30 @@ class CitationModel(BaseModel):
     citation: str = Field(
         default="", description="A statute article's citation name, e.g. 《中华人民共和国行政许可法》第三十二条."
     )
+    date: str = Field(default="", description="The document's date (ISO), when known.")
+    issuer: str = Field(default="", description="The body that issued the document, or a service item's department.")
+    region: str = Field(default="", description="The place the document or item applies to, when known.")
+
+
+class ExcerptModel(BaseModel):
+    """A sentence of a cited passage that matches the question ("政策原文"), verbatim."""
+
+    n: int = Field(description="The citation it is from.")
+    title: str
+    text: str
+    chunk_id: str
+
+
+class FindingModel(BaseModel):
+    """What the faithfulness check found in the model's text, and what it did about it."""
+
+    kind: Literal["polarity", "number", "place", "repeat", "filler", "status", "whose"]
+    action: Literal["replaced", "marked", "dropped", "noted"] = Field(
+        description="replaced with the source's words, marked （待核实） in the text, dropped, or noted at the top."
+    )
+    sentence: str = Field(description="The sentence as the model wrote it; for a note, the note.")
+    source: str = ""
+    detail: str = ""
 
 
 class AskResponse(BaseModel):
@@ -82,12 +107,19 @@ class AskResponse(BaseModel):
     label: str = Field(description="The AI-generated-content notice to show with the answer.")
     unsupported_sentences: list[str] = Field(default_factory=list)
     audit_id: str | None = Field(default=None, description="This answer's audit entry: rate it with POST /v1/feedback.")
+    excerpt: list[ExcerptModel] = Field(default_factory=list, description="Key sentences of the cited passages.")
+    findings: list[FindingModel] = Field(default_factory=list)
+    answered_by: Literal["model", "record", "none"] = Field(
+        default="model", description="record: answered from a service item's fields without the model."
+    )
 
 
 def event_payload(event: AnswerEvent) -> dict[str, Any]:
     """The JSON an ``AnswerEvent`` travels as."""
     if event.type == "citations":
         return {"citations": [vars(c) for c in event.citations or []]}
+    if event.type == "excerpt":
+        return {"excerpt": [s.as_dict() for s in event.excerpt or []]}
     if event.type == "token":
         return {"token": event.token}
     return event.answer.as_dict() if event.answer else {}
@@ -104,6 +136,7 @@ async def _server_sent_events(events: AsyncIterator[AnswerEvent]) -> AsyncIterat
 
 _SSE_DESCRIPTION = (
     'With `stream: true`: Server-Sent Events. `event: citations` (data `{"citations": [...]}`) first, then '
+    '`event: excerpt` (data `{"excerpt": [...]}`, the key sentences of the passages, before the model starts), then '
     '`event: token` (data `{"token": "..."}`) per piece of text, then `event: done` whose data is the whole '
     "answer as in the JSON response. A failure after the stream started arrives as `event: error` with the "
     "error body."

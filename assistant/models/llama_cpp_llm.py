@@ -51,11 +51,20 @@ class LlamaCppLLM(ChatLLM):
 
     max_concurrent = 1
 
-    def __init__(self, model_path: Path, context_tokens: int, threads: int, cpu_repack: bool = False) -> None:
+    def __init__(
+        self, model_path: Path, context_tokens: int, threads: int, cpu_repack: bool = False, prompt_lookup: int = 0
+    ) -> None:
+        """``prompt_lookup`` > 0: speculative decoding that guesses that many tokens from n-grams of the prompt.
+
+        llama.cpp checks every guessed token against the model in one batch and keeps only those the
+        model would have chosen, so greedy output is unchanged; an answer that copies its passages gets
+        several tokens per model step.
+        """
         super().__init__()
         try:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
         except ImportError as e:
             raise LLMError(
                 "the llama-cpp backend needs llama-cpp-python: pip install -e '.[llm]' "
@@ -69,6 +78,11 @@ class LlamaCppLLM(ChatLLM):
                     n_threads=threads,
                     n_threads_batch=threads,
                     n_batch=PROMPT_BATCH_TOKENS,
+                    draft_model=LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup) if prompt_lookup else None,
+                    # With a draft model llama-cpp-python keeps every position's logits but sizes their array
+                    # from this flag: without it the first evaluation past n_batch tokens fails. It costs
+                    # n_ctx x vocabulary floats (2.5 GB at 4096 x 151936) and logits for every prompt token.
+                    logits_all=bool(prompt_lookup),
                     verbose=False,
                 )
         except ValueError as e:

@@ -40,6 +40,7 @@ def _key(settings: Settings) -> tuple:
         str(settings.models_dir),
         settings.llm_context,
         settings.llm_threads,
+        settings.llm_prompt_lookup,
     )
 
 
@@ -54,5 +55,11 @@ def _build(settings: Settings) -> ChatLLM:
         from assistant.models.llama_cpp_llm import LlamaCppLLM
         from assistant.models.provision import resolve_gguf
 
-        return LlamaCppLLM(resolve_gguf(settings), settings.llm_context, settings.llm_threads, settings.llm_cpu_repack)
+        return LlamaCppLLM(
+            resolve_gguf(settings),
+            settings.llm_context,
+            settings.llm_threads,
+            settings.llm_cpu_repack,
+            prompt_lookup=settings.llm_prompt_lookup,
+        )
     raise LLMError(f"unknown LLM backend {settings.llm_backend!r}; use llama-cpp or openai")

@@ -22,6 +22,9 @@ class Citation:
     doc_title: str = ""
     status: str = ""  # the document's status when it is not final, e.g. 征求意见稿
     citation: str = ""  # a statute article's citation name, e.g. 《中华人民共和国行政许可法》第三十二条
+    date: str = ""  # the document's date (ISO), when known
+    issuer: str = ""  # the body that issued the document (a service item: its department)
+    region: str = ""  # the place the document or item applies to, when known
 
     @classmethod
     def from_result(cls, n: int, result: SearchResult) -> Citation:
@@ -37,7 +40,15 @@ class Citation:
             doc_title=result.doc_title,
             status=str(result.fields.get("status") or ""),
             citation=str(result.fields.get("citation") or ""),
+            date=str(result.fields.get("date") or ""),
+            issuer=str(result.fields.get("issuer") or result.fields.get("dept") or ""),
+            region=str(result.fields.get("region") or result.fields.get("area") or ""),
         )
+
+    @property
+    def origin(self) -> str:
+        """Whose and what the passage is: titles, issuer and region (missing ones left out)."""
+        return " ".join(v for v in (self.doc_title, self.title, self.issuer, self.region) if v)
 
     @property
     def cited_title(self) -> str:

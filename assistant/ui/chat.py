@@ -132,11 +132,13 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                 messages.insert(len(messages) - 1, {"role": "assistant", "content": guide_html(card)})
                 yield "", messages, past, card
             run = await unless(stop, start_answer(service, text, past, flt))
-            draft, passages = "", 0
+            draft, passages, excerpt = "", 0, []
             async with aclosing(run.events()) as events:  # type: ignore[type-var]
                 while (event := await unless(stop, anext(events, None))) is not None:
                     if event.type == "citations":
                         passages = len(event.citations or [])
+                    elif event.type == "excerpt":
+                        excerpt = event.excerpt or []
                     elif event.type == "token":
                         draft += event.token or ""
                     elif event.answer is not None:
@@ -146,7 +148,7 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                         messages[-1] = {"role": "assistant", "content": answer_markdown(event.answer)}
                         yield "", messages, past, keep
                         return
-                    messages[-1] = {"role": "assistant", "content": draft_markdown(draft, passages)}
+                    messages[-1] = {"role": "assistant", "content": draft_markdown(draft, passages, excerpt)}
                     yield "", messages, past, keep
         except Stopped:  # a new conversation began; leaving closes the run, which stops the model
             yield UNCHANGED  # the last value a handler yields is shown again when it ends

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from assistant.answer.excerpt import ExcerptSentence
+from assistant.answer.faithfulness import Finding
 from assistant.answer.service import LABEL_LINE
 from assistant.answer.types import AI_LABEL, Answer
 from assistant.ingest.pipeline import FileOutcome
@@ -20,6 +22,16 @@ STATUS_NAMES = {"added": "已入库", "unchanged": "已存在，未改动", "rep
 ACCESS_NAMES = {"public": "公开", "internal": "内部"}
 DOCUMENT_COLUMNS = ["标题", "片段数", "范围", "状态", "发文机关", "日期", "文号", "来源", "入库时间", "文档编号"]
 NOT_GROUNDED_NOTE = "提示：这个回答中有部分内容未能在引用的文件中找到依据，请以原文为准。"
+RECORD_NOTE = "本回答直接摘自办事指南记录，未经模型改写。"
+# What the faithfulness check did, in the reader's words (notes are in the answer text itself).
+FINDING_ACTIONS = {"replaced": "已按原文更正", "marked": "与原文不一致，请核实", "dropped": "已删除"}
+FINDING_KINDS = {
+    "polarity": "肯定与否定与原文相反",
+    "number": "数字与原文不符",
+    "place": "地名与原文不符",
+    "repeat": "重复的句子",
+    "filler": "没有内容的套话",
+}
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -28,16 +40,47 @@ def answer_markdown(answer: Answer) -> str:
     parts = [f'<div class="decline">{"<br>".join(map(escape, text.splitlines()))}</div>' if answer.declined else text]
     if not answer.declined and not answer.grounded:
         parts.append(f'<p class="caution">{NOT_GROUNDED_NOTE}</p>')
+    if answer.answered_by == "record":
+        parts.append(f'<p class="record-note">{RECORD_NOTE}</p>')
+    repairs = [f for f in answer.findings if f.action != "noted"]
+    if repairs:
+        parts.append(findings_html(repairs))
+    if answer.excerpt:
+        parts.append(excerpt_html(answer.excerpt))
     parts.append(ai_label())
     if answer.citations:
         parts.append(citations_html(answer.citations))
     return "\n\n".join(parts)
 
 
-def draft_markdown(draft: str, passages: int) -> str:
-    """What the chat shows while the model is still writing."""
+def draft_markdown(draft: str, passages: int, excerpt: Sequence[ExcerptSentence] = ()) -> str:
+    """What the chat shows while the model is still writing: the draft so far, then the excerpt."""
     status = f"正在根据 {passages} 段资料撰写回答…" if passages else "正在检索相关文件…"
-    return f'{draft}\n\n<p class="working">{status}</p>' if draft else f'<p class="working">{status}</p>'
+    parts = [draft] if draft else []
+    parts.append(f'<p class="working">{status}</p>')
+    if excerpt:
+        parts.append(excerpt_html(excerpt))
+    return "\n\n".join(parts)
+
+
+def excerpt_html(excerpt: Sequence[ExcerptSentence]) -> str:
+    """The key sentences of the cited passages, verbatim, under "政策原文"."""
+    items = "".join(
+        f'<li><span class="excerpt-n">[{s.n}]</span> {escape(s.text)}'
+        f' <span class="excerpt-title">——《{escape(s.title)}》</span></li>'
+        for s in excerpt
+    )
+    return f'<div class="excerpt"><div class="excerpt-head">政策原文</div><ul>{items}</ul></div>'
+
+
+def findings_html(findings: Sequence[Finding]) -> str:
+    """What the faithfulness check repaired or could not, each with the source's words."""
+    items = "".join(
+        f'<li class="finding {f.action}">{FINDING_ACTIONS[f.action]}（{FINDING_KINDS[f.kind]}）：'
+        f"<s>{escape(f.sentence)}</s>" + (f" 原文：{escape(f.source)}" if f.source else "") + "</li>"
+        for f in findings
+    )
+    return f'<div class="review"><div class="review-head">核对原文</div><ul>{items}</ul></div>'
 
 
 def ai_label() -> str:
@@ -47,12 +90,21 @@ def ai_label() -> str:
 def citations_html(citations: Sequence[Citation], heading: str = "引用来源（点击查看原文）") -> str:
     """Numbered sources; each opens to show the cited passage with its document and heading path."""
     items = "".join(
-        f'<details class="citation"><summary>[{c.n}] {escape(c.citation or c.title or "未命名文件")}</summary>'
+        f'<details class="citation"><summary>[{c.n}] {escape(c.citation or c.title or "未命名文件")}'
+        + f"{_standing(c)}</summary>"
         + (f'<div class="cite-path">{escape(c.section)}</div>' if c.section else "")
         + f'<div class="cite-text">{escape(c.text)}</div></details>'
         for c in citations
     )
     return f'<div class="citations"><div class="cite-head">{heading}</div>{items}</div>'
+
+
+def _standing(citation: Citation) -> str:
+    """A citation's status and date, e.g. （征求意见稿，2025-05-23）, when the document is not final."""
+    if not citation.status:
+        return ""
+    dated = f"，{citation.date}" if citation.date else ""
+    return f' <span class="cite-status">（{escape(citation.status)}{dated}）</span>'
 
 
 def search_html(response: SearchResponse) -> str:

@@ -21,6 +21,14 @@ details.citation { margin: 0.25em 0; border: 1px solid var(--border-color-primar
 details.citation summary { cursor: pointer; font-weight: 600; }
 .cite-path { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 0.3em 0; }
 .cite-text { white-space: pre-wrap; font-size: 0.9em; line-height: 1.6; }
+.cite-status { color: #b45309; font-weight: normal; }
+.excerpt { margin: 0.6em 0; border-left: 3px solid var(--color-accent); padding: 4px 10px;
+  background: var(--background-fill-secondary); border-radius: 4px; }
+.excerpt-head, .review-head { font-size: 0.85em; font-weight: 600; color: var(--body-text-color-subdued); }
+.excerpt ul, .review ul { margin: 0.2em 0 0.2em 1.1em; padding: 0; font-size: 0.92em; line-height: 1.6; }
+.excerpt-title { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.review { margin: 0.4em 0; font-size: 0.88em; color: #92400e; }
+.record-note { font-size: 0.85em; color: var(--body-text-color-subdued); }
 .score { font-weight: normal; font-size: 0.85em; color: var(--body-text-color-subdued); }
 .verdict { font-weight: 600; }
 

@@ -1,0 +1,45 @@
+"""Prompt-lookup speculative decoding changes the speed, never the text: the real 0.5B model, greedy, both ways."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.answer.prompts import answer_messages
+from assistant.config import Settings
+from assistant.models.llama_cpp_llm import LlamaCppLLM
+from assistant.models.provision import provision, resolve_gguf
+
+SMALL = "qwen2.5-coder-0.5b-instruct"
+
+
+@pytest.fixture(scope="module")
+def model_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    data_dir = tmp_path_factory.mktemp("lookup-data")
+    settings = Settings(data_dir=data_dir, llm_backend="llama-cpp", llm_model=SMALL, llm_threads=2)
+    provision(settings, only=[SMALL])
+    yield settings
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_prompt_lookup_writes_exactly_what_plain_greedy_decoding_writes(
+    model_settings: Settings, opinion_text: str
+) -> None:
+    path = resolve_gguf(model_settings)
+    plain = LlamaCppLLM(path, context_tokens=2048, threads=2)
+    lookup = LlamaCppLLM(path, context_tokens=2048, threads=2, prompt_lookup=10)
+    # Longer than one llama.cpp batch (512 tokens): the draft model's logits must cover the whole prompt.
+    blocks = [f"[{n}]{opinion_text[i : i + 450]}" for n, i in enumerate(range(2400, 4200, 600), start=1)]
+    messages = answer_messages("算力券、数据券和模型券分别补贴什么？", blocks)
+    assert plain.count_prompt_tokens(messages) > 512
+    try:
+        expected = plain.chat(messages, max_tokens=64)
+        assert len(expected) > 8
+        assert lookup.chat(messages, max_tokens=64) == expected
+        assert "".join(lookup.stream_chat(messages, max_tokens=64)) == expected  # again, from the cached prompt
+    finally:
+        plain.close()
+        lookup.close()
