@@ -209,9 +209,10 @@ class CaseRow(BaseModel):
 
 class WorklistOut(BaseModel):
     cases: list[CaseRow]
-    total: int
+    total: int = Field(description="Matching cases, counted up to 10,000.")
     page: int
     page_size: int
+    total_capped: bool = Field(description="True when more than `total` cases match (narrow the filters).")
 
 
 # ---- who is acting ------------------------------------------------------------------------------------

@@ -8,7 +8,10 @@ it now is, on SQLite and PostgreSQL alike (the UPDATE of the case row carries ``
 
 Deadlines are derived from the history (``clock_events``) by ``deadlines.compute_deadlines`` for each
 sub-case's item; the nearest running one is stored on the case (``due_on``) so the worklist can sort
-and filter by it in SQL, and the light of a worklist row is computed from it for today.
+and filter by it in SQL, and the light of a worklist row is computed from it for today. The stored date
+moves only with a step, so a case left in 预审 past §32's five days stays red (its 受理 or 补正 notice is
+overdue) while its sub-cases show what the law then says: accepted from receipt, the decision period
+running (``Deadlines.deemed_accepted``).
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 MAX_FORM_BYTES = 64 * 1024
 MAX_ITEMS = 20
 MAX_PAGE_SIZE = 200
+COUNT_CAP = 10_000  # a worklist counts its matches up to this many (total_capped says there are more)
 NO_DEADLINE = date(9999, 12, 31)  # queue_on of a case without a running deadline: last in the worklist
 _PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|400-?\d{3}-?\d{4})$")
 # Which clock event each action is (deadlines.py); actions not listed leave the clock alone.
@@ -209,7 +213,9 @@ class CaseService:
         columns = (Case.id, Case.number, Case.title, Case.state, Case.applicant_name, Case.department)
         columns += (Case.assignee, Case.received_on, Case.version, Case.due_on, Case.legal_due_on)
         with self.database.sessions() as session:
-            total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+            # Counted up to COUNT_CAP: a full count of a large office's open cases costs more than the page.
+            matching = select(Case.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+            total = session.scalar(select(func.count()).select_from(matching)) or 0
             rows = session.execute(
                 select(*columns)  # the columns a row shows: no form, checklist or objects to build
                 .where(*conditions)
@@ -240,7 +246,9 @@ class CaseService:
             )
             for r in rows
         ]
-        return WorklistPage(cases=cases, total=total, page=page, page_size=page_size)
+        return WorklistPage(
+            cases=cases, total=min(total, COUNT_CAP), page=page, page_size=page_size, total_capped=total > COUNT_CAP
+        )
 
     def material(self, number: str, material_id: int) -> tuple[MaterialView, bytes]:
         with self.database.sessions() as session:
@@ -405,7 +413,7 @@ class CaseService:
         """Load, check the version, apply, commit; CaseConflict with the current case when someone was first."""
         try:
             with self._discarding_on_failure(materials), self.blobs.writing(), self.database.transaction() as session:
-                case = self._load(session, number)
+                case = self._load(session, number, lock=True)
                 if version is not None and case.version != version:
                     raise StaleDataError(f"version {version} != {case.version}")
                 now = self._now()
@@ -436,11 +444,16 @@ class CaseService:
                     self.blobs.discard(session, digests)
             raise
 
-    def _load(self, session: Session, number: str) -> Case:
+    def _load(self, session: Session, number: str, lock: bool = False) -> Case:
+        """The case; ``lock`` holds its row until the step commits (PostgreSQL: SELECT … FOR UPDATE), so the
+        history a step reads is the history of the version it checked: a step racing another waits, then
+        sees the other's version and gets CaseConflict. (SQLite serialises writers itself; in ``files``
+        mode the material store's lock also covers the whole step.)"""
+        statement = select(Case).where(Case.number == number.strip())
+        if lock:
+            statement = statement.with_for_update(of=Case)
         case = session.scalars(
-            select(Case)
-            .where(Case.number == number.strip())
-            .options(selectinload(Case.sub_cases), selectinload(Case.materials))
+            statement.options(selectinload(Case.sub_cases), selectinload(Case.materials))
         ).one_or_none()
         if case is None:
             raise CaseNotFound(f"no case {number.strip()!r}")

@@ -145,9 +145,10 @@ class CaseSummary:
 @dataclass(frozen=True)
 class WorklistPage:
     cases: list[CaseSummary]
-    total: int
+    total: int  # matching cases, counted up to service.COUNT_CAP
     page: int
     page_size: int
+    total_capped: bool = False  # more than ``total`` match
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -155,4 +156,5 @@ class WorklistPage:
             "total": self.total,
             "page": self.page,
             "page_size": self.page_size,
+            "total_capped": self.total_capped,
         }

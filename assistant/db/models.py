@@ -86,7 +86,7 @@ class Case(Base):
         Index("ix_cases_state_queue_on_id", "state", "queue_on", "id"),
         Index("ix_cases_queue_on_id", "queue_on", "id", "state"),  # covers the open-state filter
         Index("ix_cases_due_on", "due_on"),
-        Index("ix_cases_department", "department"),
+        Index("ix_cases_department_queue_on_id", "department", "queue_on", "id", "state"),
     )
 
 
@@ -113,8 +113,8 @@ class SubCase(Base):
 
     __table_args__ = (
         Index("ix_sub_cases_case_id_position", "case_id", "position", unique=True),
-        Index("ix_sub_cases_item_id", "item_id"),
-        Index("ix_sub_cases_department", "department"),
+        Index("ix_sub_cases_item_id_case_id", "item_id", "case_id"),  # the worklist's filters, index-only
+        Index("ix_sub_cases_department_case_id", "department", "case_id"),
     )
 
 

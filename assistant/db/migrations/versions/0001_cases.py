@@ -70,7 +70,7 @@ def upgrade() -> None:
     op.create_index("ix_cases_state_queue_on_id", "cases", ["state", "queue_on", "id"])
     op.create_index("ix_cases_queue_on_id", "cases", ["queue_on", "id", "state"])
     op.create_index("ix_cases_due_on", "cases", ["due_on"])
-    op.create_index("ix_cases_department", "cases", ["department"])
+    op.create_index("ix_cases_department_queue_on_id", "cases", ["department", "queue_on", "id", "state"])
 
     op.create_table(
         "sub_cases",
@@ -91,8 +91,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_sub_cases_case_id_cases"), ondelete="CASCADE"),
     )
     op.create_index("ix_sub_cases_case_id_position", "sub_cases", ["case_id", "position"], unique=True)
-    op.create_index("ix_sub_cases_item_id", "sub_cases", ["item_id"])
-    op.create_index("ix_sub_cases_department", "sub_cases", ["department"])
+    op.create_index("ix_sub_cases_item_id_case_id", "sub_cases", ["item_id", "case_id"])
+    op.create_index("ix_sub_cases_department_case_id", "sub_cases", ["department", "case_id"])
 
     op.create_table(
         "case_transitions",
