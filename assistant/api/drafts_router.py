@@ -120,7 +120,9 @@ class DraftResponse(BaseModel):
     model: str
     created_at: str
     unverified_fonts: list[str] = Field(description="Fonts the .docx names that the server does not have.")
-    audit_id: str = Field(description="This draft's audit entry: rate it with POST /v1/feedback.")
+    audit_id: str | None = Field(
+        default=None, description="The audit entry of this drafting (rate it with POST /v1/feedback); not on a re-read."
+    )
 
 
 def _store(state: Any) -> DraftStore:
