@@ -21,6 +21,7 @@ from browser_fixtures import DESKTOP, PHONE, OpenPage, sign_in, tab_names
 from stdnum.cn import uscc
 
 from assistant.api.app import create_app
+from assistant.audit.query import AuditQuery, search
 from assistant.cases.deadlines import ClockEvent, compute_deadlines
 from assistant.cases.service import (
     CHINA,
@@ -220,6 +221,18 @@ def test_staff_work_a_case_from_the_worklist(
         page.locator("#case-notices tr", has_text="受理通知书").locator("a").click()
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(Path(started.value.path()).read_bytes())).paragraphs)
     assert "受理通知书" in text and seeded.fresh in text
+
+    # The page's case actions are in the audit log like the API's: who, which case, which step, from where.
+    components = seeded.server.state.components
+    components.audit.flush()
+    logged = search(components.database, AuditQuery(kinds=["case_action"]))
+    steps = [e for e in logged if e["detail"].get("case") == seeded.fresh]
+    assert [e["detail"]["action"] for e in steps if e["detail"]["action"] in ("start_prereview", "accept")] == [
+        "start_prereview",
+        "accept",
+    ]
+    assert all(e["role"] == "staff" and e["client"] for e in steps)
+    assert any(e["detail"]["action"] == "view" for e in steps)
 
     # Someone else moves the case on meanwhile: the step is refused plainly and the page shows the case as it is.
     staff = Actor("另一位工作人员", "staff")

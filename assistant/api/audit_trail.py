@@ -51,6 +51,9 @@ class CaseApplicant:
     role: str = "applicant"
 
 
-def log_case_action(audit: AuditLog, actor: Actor, action: str, number: str, **detail: Any) -> None:
-    """One case action (submit, view, transition, upload, download, notice, delete) on case ``number``."""
-    audit.record(CASE_ACTION, actor, {"action": action, "case": number, **detail})
+def log_case_action(
+    audit: AuditLog, actor: Actor, action: str, number: str, origin: Origin | None = None, **detail: Any
+) -> None:
+    """One case action (submit, view, transition, upload, download, notice, delete) on case ``number``;
+    ``origin`` for the page (the API's comes from its request)."""
+    audit.record(CASE_ACTION, actor, {"action": action, "case": number, **detail}, origin)

@@ -15,6 +15,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.api.audit_trail import log_case_action
 from assistant.api.auth import Caller
 from assistant.api.cases_router import staff_of
 from assistant.api.deps import ServiceState
@@ -37,7 +38,7 @@ from assistant.ui.case_html import (
 from assistant.ui.downloads import download_copy, safe_name
 from assistant.ui.messages import explain
 from assistant.ui.screen import Refresh, Screen
-from assistant.ui.session import may, require
+from assistant.ui.session import may, origin_of, require
 
 STATE_CHOICES = [("未办结（全部）", ""), *((label, state) for state, label in STATE_LABELS.items())]
 LIGHT_CHOICES = [
@@ -200,23 +201,27 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
         except Exception as exc:
             return message(explain(exc), "error")
 
-    def open_case(text: str, who: Caller | None) -> list[Any]:
+    def open_case(text: str, who: Caller | None, request: gr.Request) -> list[Any]:
         try:
-            actor = staff_of(require(who, "staff"))
+            staff = require(who, "staff")
+            actor = staff_of(staff)
             if not (text or "").strip():
                 return [message("请输入办件编号，或在上面的列表中点击一件。", "error"), gr.skip(), *hidden()]
             view = cases.get(text)
+            log_case_action(service.components.audit, staff, "view", view.number, origin_of(request))
         except Exception as exc:
             return [message(explain(exc), "error"), gr.skip(), *hidden()]
         return ["", view.number, *show(view, actor.role)]
 
-    def check_materials(seen: tuple[str, int] | None, who: Caller | None) -> list[Any]:
+    def check_materials(seen: tuple[str, int] | None, who: Caller | None, request: gr.Request) -> list[Any]:
         """Run the pre-check over the case's stored materials (the case itself does not change)."""
         try:
-            actor = staff_of(require(who, "staff"))
+            staff = require(who, "staff")
+            actor = staff_of(staff)
             if seen is None:
                 return [message("请先打开一件办件。", "error"), *hidden()]
             report = service.components.case_precheck.run(seen[0], actor.name)
+            log_case_action(service.components.audit, staff, "precheck", seen[0], origin_of(request))
             view = cases.get(seen[0])
         except Exception as exc:
             return [message(explain(exc), "error"), *hidden()]
@@ -227,8 +232,8 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
         )
         return [message(f"材料预审完成：{found}，请工作人员核对后决定。"), *show(view, actor.role)]
 
-    def picked(who: Caller | None, event: gr.SelectData) -> list[Any]:
-        return open_case(str(event.value or ""), who)
+    def picked(who: Caller | None, event: gr.SelectData, request: gr.Request) -> list[Any]:
+        return open_case(str(event.value or ""), who, request)
 
     def act(name: str) -> Any:
         def step(
@@ -243,10 +248,12 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
             staff_member: str,
             seen: tuple[str, int] | None,
             who: Caller | None,
+            page: gr.Request,
         ) -> list[Any]:
             keep = gr.skip()
             try:
-                actor = staff_of(require(who, "staff"))
+                staff = require(who, "staff")
+                actor = staff_of(staff)
                 if seen is None:
                     return [message("请先打开一件办件。", "error"), keep, *hidden()]
                 if not (text or "").strip():
@@ -265,6 +272,8 @@ def build(service: ServiceState, caller: gr.State, visible: bool) -> Screen:
                     court=court_name or "",
                 )
                 view = cases.transition(seen[0], request, actor)
+                detail = {"reason": text, "version": view.version}
+                log_case_action(service.components.audit, staff, name, view.number, origin_of(page), **detail)
             except CaseConflict as exc:
                 return [message(explain(exc), "error"), keep, *show(exc.case, actor.role)]
             except Exception as exc:

@@ -13,10 +13,12 @@ from html import escape
 
 import gradio as gr
 
+from assistant.api.audit_trail import CaseApplicant, log_case_action
 from assistant.api.deps import ServiceState
 from assistant.ui.case_html import progress_html
 from assistant.ui.messages import explain
 from assistant.ui.screen import Screen
+from assistant.ui.session import origin_of
 
 HINT = "凭提交申请时取得的办件编号和查询码查询办理进度，无需登录。"
 
@@ -37,6 +39,7 @@ def box(service: ServiceState, prefix: str) -> None:
             client = request.client.host if request.client else "unknown"
             service.rate_limiter.check(f"case-code:{client}")
             view = service.components.cases.open_as_applicant(case_number, case_code.strip())
+            log_case_action(service.components.audit, CaseApplicant(), "view", view.number, origin_of(request))
         except Exception as exc:  # not found reads the same whatever the cause; nothing else is said
             return f'<p class="error">{escape(case_number.strip())}：{explain(exc, detail=False)}</p>'
         return progress_html(view)

@@ -13,13 +13,14 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.api.audit_trail import log_case_action
 from assistant.api.auth import Caller
 from assistant.api.cases_router import submitter
 from assistant.api.deps import ServiceState
 from assistant.cases.service import Applicant, new_case_from_guide
 from assistant.guides.service import Guide
 from assistant.ui.messages import explain
-from assistant.ui.session import require
+from assistant.ui.session import origin_of, require
 
 KIND_CHOICES = [("个人", "person"), ("企业", "enterprise")]
 
@@ -61,15 +62,26 @@ def build(service: ServiceState, caller: gr.State, guide: gr.State) -> None:
         return gr.Button(f"在线申请：{title}" if shown else "", visible=shown), gr.Column(visible=False), ""
 
     def submit(
-        who_kind: str, who_name: str, id_number: str, tel: str, current: Guide | None, who: Caller | None
+        who_kind: str,
+        who_name: str,
+        id_number: str,
+        tel: str,
+        current: Guide | None,
+        who: Caller | None,
+        request: gr.Request,
     ) -> tuple[Any, ...]:
         keep = gr.skip()
         try:
-            actor = submitter(require(who, "public"), who_name or "")
+            person = require(who, "public")
+            actor = submitter(person, who_name or "")
             if current is None or not startable(current):
                 return keep, '<p class="error">请先提出要办的事，再从办事指引申请。</p>', keep
             applicant = Applicant(who_kind, who_name or "", id_number or "", tel or "")
             made, missing = new_case_from_guide(service.components.cases, current, applicant, actor)
+            origin = origin_of(request)
+            log_case_action(
+                service.components.audit, person, "create_from_guide", made.case.number, origin, missing=missing
+            )
         except Exception as exc:  # the detail says which field is wrong (it is the person's own input)
             return keep, f'<p class="error">{escape(explain(exc))}</p>', keep
         html = submitted_html(made.case.number, made.code, made.case.title, missing)
