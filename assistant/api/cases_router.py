@@ -22,12 +22,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api.audit_trail import CaseApplicant, log_case_action
 from assistant.api.auth import Caller
-from assistant.api.deps import AnyCaller, PresentedKey, State
+from assistant.api.deps import AnyCaller, PresentedKey, RowId, State
 from assistant.api.errors import error_responses
 from assistant.api.redact import mask_personal_data
 from assistant.api.search_router import non_blank
@@ -75,6 +75,11 @@ class GuideCaseCreate(BaseModel):
     item_ids: list[str] | None = Field(
         default=None, description="Only these of the guide's items (by catalogue id); default: every item it lists."
     )
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        return non_blank(value, "question")
 
 
 class FindingIn(BaseModel):
@@ -309,7 +314,6 @@ def create_case(body: CaseCreate, caller: AnyCaller, state: State) -> dict[str, 
 def create_case_from_guide(body: GuideCaseCreate, caller: AnyCaller, state: State) -> dict[str, Any]:
     """The "start this 一件事" action: the guide for `question` (as POST /v1/guide gives it) becomes one case
     with one sub-case per listed item, one merged materials checklist and one form."""
-    non_blank(body.question, "question")
     log.info("case from guide through %s: %s", caller.name, mask_personal_data(body.question))
     guide = state.components.guides.guide(body.question, caller.access)
     actor = submitter(caller, body.applicant.name)
@@ -442,7 +446,7 @@ async def upload_materials(
     responses={200: {"content": {"application/octet-stream": {}}}, **error_responses(401, 403, 404, 422, 429)},
     summary="Download a material",
 )
-def download_material(number: str, material_id: int, actor: CaseActor, who: Audited, state: State) -> Response:
+def download_material(number: str, material_id: RowId, actor: CaseActor, who: Audited, state: State) -> Response:
     material, data = state.components.cases.material(number, material_id)
     log_case_action(state.components.audit, who, "download", number, material_id=material_id, name=material.name)
     return Response(data, media_type=material.media_type, headers={"Content-Disposition": _attachment(material.name)})

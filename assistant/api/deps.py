@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.api.auth import Caller, KeyRing, Role
@@ -77,3 +77,6 @@ def role(required: Role) -> Callable[[Caller], Awaitable[Caller]]:
 
 AnyCaller = Annotated[Caller, Depends(current_caller)]
 AdminCaller = Annotated[Caller, Depends(role("admin"))]
+
+# A database row id in a path: bounded to what both engines store (a larger number is a 422, not an overflow).
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The row's id.")]

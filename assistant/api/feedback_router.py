@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from assistant.api.deps import AdminCaller, AnyCaller, State
+from assistant.api.deps import AdminCaller, AnyCaller, RowId, State
 from assistant.api.errors import error_responses
 from assistant.audit.feedback import MAX_REASON_CHARS, FeedbackQuery, Rating
 
@@ -87,6 +87,6 @@ async def list_feedback(
     responses=error_responses(401, 403, 404, 409, 422, 429),
     summary="Mark a 差评 handled, with a note (admin)",
 )
-async def mark_handled(feedback_id: int, body: HandledBody, caller: AdminCaller, state: State) -> dict[str, Any]:
+async def mark_handled(feedback_id: RowId, body: HandledBody, caller: AdminCaller, state: State) -> dict[str, Any]:
     """Only a 差评 can be handled, once (409 the second time)."""
     return await run_in_threadpool(state.components.feedback.mark_handled, caller, feedback_id, body.note)

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from assistant.api.audit_trail import log_case_action
 from assistant.api.deps import AnyCaller, State
 from assistant.api.errors import InvalidRequest, NotFound, error_responses
 from assistant.api.uploads import check_size
@@ -82,13 +83,14 @@ async def precheck(
 def precheck_case(number: str, caller: AnyCaller, state: State) -> dict[str, Any]:
     caller.require("staff")
     report = state.components.case_precheck.run(number, caller.name)
+    log_case_action(state.components.audit, caller, "precheck", number)
     log.info("case %s pre-checked by %s: %d findings", number, caller.name, len(report.findings))
     return report.as_dict()
 
 
 @router.get(
     "/v1/cases/{number}/precheck",
-    responses=error_responses(401, 403, 404, 429),
+    responses=error_responses(401, 403, 404, 422, 429),
     summary="The case's latest pre-check report (staff); 404 when none was made",
 )
 def latest_precheck(number: str, caller: AnyCaller, state: State) -> dict[str, Any]:
