@@ -16,10 +16,10 @@ from assistant.config import get_settings
 from assistant.drafting.commands import add_draft_commands
 from assistant.errors import AssistantError
 from assistant.guides.commands import add_guide_commands
-from assistant.ingest.region import canonical_region
 from assistant.precheck.commands import add_precheck_commands
 from assistant.retrieval.snapshot_commands import add_snapshot_commands
 from assistant.retrieval.store import SearchFilter
+from assistant.text.region import canonical_region
 
 if TYPE_CHECKING:
     from assistant.components import Components

@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from assistant.api.search_router import SearchFilters
 from assistant.components import Components
 from assistant.config import Settings
-from assistant.ingest.region import NATIONAL, canonical_region, region_of, region_of_number, regions_named
 from assistant.retrieval.search import Searcher
 from assistant.retrieval.store import SearchFilter
+from assistant.text.region import NATIONAL, canonical_region, region_of, region_of_number, regions_named
 
 
 @pytest.mark.parametrize(

@@ -18,16 +18,16 @@ from assistant.config import Settings
 from assistant.ingest.chunk import chunk_document
 from assistant.ingest.clean import clean_text
 from assistant.ingest.loaders.text import markdown_to_text
-from assistant.ingest.statute import (
+from assistant.ingest.structure import parse_document
+from assistant.retrieval.search import Searcher
+from assistant.retrieval.store import SearchFilter
+from assistant.text.statute import (
     article_label,
     article_number,
     article_reference,
     chinese_numeral,
     parse_numeral,
 )
-from assistant.ingest.structure import parse_document
-from assistant.retrieval.search import Searcher
-from assistant.retrieval.store import SearchFilter
 
 PERMITS = """# 中华人民共和国便民许可法
 

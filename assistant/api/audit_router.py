@@ -52,15 +52,6 @@ def _query(
     return AuditQuery(since=since, until=until, key_ids=key_id or [], kinds=kind or [], limit=limit)
 
 
-def _selection(query: AuditQuery) -> dict[str, Any]:
-    return {
-        "since": query.since.isoformat() if query.since else None,
-        "until": query.until.isoformat() if query.until else None,
-        "key_ids": query.key_ids,
-        "kinds": query.kinds,
-    }
-
-
 @router.get(
     "/v1/audit",
     response_model=AuditPage,
@@ -81,7 +72,7 @@ async def audit_search(
     audit = state.components.audit
     await run_in_threadpool(audit.flush)  # what was just done is in the answer
     entries = await run_in_threadpool(search, audit.database, query)
-    audit.record(AUDIT_READ, caller, {"format": "json", **_selection(query), "entries": len(entries)})
+    audit.record(AUDIT_READ, caller, {"format": "json", **query.selection(), "entries": len(entries)})
     return {"entries": entries}
 
 
@@ -106,7 +97,7 @@ async def audit_export(
     query = _query(since, until, key_id, kind)
     audit = state.components.audit
     await run_in_threadpool(audit.flush)
-    audit.record(AUDIT_READ, caller, {"format": "csv", **_selection(query)})
+    audit.record(AUDIT_READ, caller, {"format": "csv", **query.selection()})
     return StreamingResponse(
         iterate_in_threadpool(csv_lines(audit.database, query)),
         media_type="text/csv; charset=utf-8",

@@ -16,8 +16,8 @@ from assistant.api.errors import error_responses
 from assistant.api.redact import mask_personal_data
 from assistant.audit.details import search_detail
 from assistant.audit.log import SEARCH
-from assistant.ingest.region import canonical_region
 from assistant.retrieval.store import SearchFilter
+from assistant.text.region import canonical_region
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["search"])

@@ -35,15 +35,6 @@ def _query(args: argparse.Namespace, limit: int | None = None) -> AuditQuery:
     return AuditQuery(since=args.since, until=args.until, key_ids=args.key or [], kinds=args.kind or [], limit=limit)
 
 
-def _selection(query: AuditQuery) -> dict[str, Any]:
-    return {
-        "since": query.since.isoformat() if query.since else None,
-        "until": query.until.isoformat() if query.until else None,
-        "key_ids": query.key_ids,
-        "kinds": query.kinds,
-    }
-
-
 def _with_audit(work: Any) -> int:
     from assistant.components import Components
 
@@ -59,7 +50,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     def run(audit: Any) -> int:
         entries = search(audit.database, query)
-        audit.record(AUDIT_READ, OPERATOR, {"format": "cli", **_selection(query), "entries": len(entries)})
+        audit.record(AUDIT_READ, OPERATOR, {"format": "cli", **query.selection(), "entries": len(entries)})
         for entry in entries:
             if args.json:
                 print(json.dumps(entry, ensure_ascii=False))
@@ -75,7 +66,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     query = _query(args)
 
     def run(audit: Any) -> int:
-        audit.record(AUDIT_READ, OPERATOR, {"format": "csv", **_selection(query)})
+        audit.record(AUDIT_READ, OPERATOR, {"format": "csv", **query.selection()})
         audit.flush()
         if not args.out:
             sys.stdout.writelines(csv_lines(audit.database, query))

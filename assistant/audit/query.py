@@ -40,6 +40,15 @@ class AuditQuery:
             stmt = stmt.where(AuditEntry.kind.in_(self.kinds))
         return stmt.limit(self.limit) if self.limit else stmt
 
+    def selection(self) -> dict[str, Any]:
+        """What was selected, as a reading of the log records it."""
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "key_ids": self.key_ids,
+            "kinds": self.kinds,
+        }
+
 
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

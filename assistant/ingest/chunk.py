@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from assistant.ingest import statute
 from assistant.ingest.document import Chunk, ParsedDocument, Record, Section
 from assistant.ingest.errors import IngestError
+from assistant.text import statute
 
 PATH_SEPARATOR = " > "
 SEPARATORS = ["\n\n", "\n", "。", "；", "！", "？", "，", "、", " ", ""]

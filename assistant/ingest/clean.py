@@ -24,20 +24,13 @@ import unicodedata
 from collections import Counter
 
 from assistant.ingest.structure import is_heading, parse_date
+from assistant.text.characters import normalise_characters
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Chinese punctuation: CJK symbols, full-width forms, curly quotes, ellipsis and dashes.
 _CJK_PUNCT = "\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d\u2026\u2014"
 _CJKISH = f"[{_CJK}{_CJK_PUNCT}]"
 
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
-_ODD_SPACES = re.compile("[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
-_FULL_WIDTH = str.maketrans(
-    {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
-    | {chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)}  # Ａ-Ｚ
-    | {chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)}  # ａ-ｚ
-    | {"％": "%", "＋": "+", "．": ".", "／": "/", "＝": "=", "＠": "@", "＃": "#", "＆": "&", "＿": "_"}
-)
 _SPACE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?<={_CJKISH}) +(?={_CJKISH}|\d)"), ""),
     (re.compile(rf"(?<=\d) +(?={_CJKISH})"), ""),
@@ -68,15 +61,6 @@ _BAND = (0.8, 1.15)
 _MIN_WRAPPED_SHARE = 0.4
 _MIN_LINES = 5
 _WIDTH_RANGE = (30, 200)  # display columns (a Chinese character is two)
-
-
-def normalise_characters(text: str) -> str:
-    """Invisible characters out, full-width letters, digits and symbols to ASCII, odd spaces to plain ones.
-
-    Chinese punctuation (，。？) stays. Queries get the same treatment (retrieval/query.py), so both
-    sides of a search spell "ＣＰＡ" and "CPA" alike.
-    """
-    return _ODD_SPACES.sub(" ", _INVISIBLE.sub("", text).translate(_FULL_WIDTH))
 
 
 def clean_text(text: str) -> str:

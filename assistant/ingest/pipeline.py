@@ -22,11 +22,11 @@ from assistant.ingest.clean import clean_text
 from assistant.ingest.document import Chunk, LoadedDocument
 from assistant.ingest.item_profile import default_aliases
 from assistant.ingest.loaders import RECORD_SUFFIXES, IngestError, load_file, sidecar_path
-from assistant.ingest.region import canonical_region, region_of, region_of_number
 from assistant.ingest.structure import NOT_YET_IN_FORCE, parse_document
 from assistant.models.embedding import Embedder
 from assistant.retrieval.sparse import SparseEncoder
 from assistant.retrieval.store import StoredPoint, VectorStore, chunk_point_id
+from assistant.text.region import canonical_region, region_of, region_of_number
 
 Status = Literal["added", "unchanged", "replaced", "failed"]
 ProgressCallback = Callable[[int, int], None]  # (chunks done, chunks total) of the current file

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import date as Date
 from typing import Any
 
-from assistant.ingest import statute
 from assistant.ingest.document import ParsedDocument, Section
 from assistant.ingest.loaders import TITLE_HINT
+from assistant.text import statute
 
 _CN_NUM = "一二三四五六七八九十百千零〇两"
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
@@ -134,7 +134,7 @@ def parse_date(line: str) -> str | None:
 def parse_document(text: str, metadata: dict[str, Any]) -> ParsedDocument:
     """Title, status, number, issuer, date and sections of a cleaned text; metadata values win.
 
-    A statute (see ``ingest/statute.py``) gets its article structure: only 编/章/节/条 are headings,
+    A statute (see ``text/statute.py``) gets its article structure: only 编/章/节/条 are headings,
     the 款 and 项 of an article stay in its body, and its history lines become metadata.
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()]

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from assistant.ingest.clean import normalise_characters
+from assistant.text.characters import normalise_characters
 
 _SPACES = re.compile(r"\s+")
 

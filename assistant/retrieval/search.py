@@ -14,8 +14,6 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.ingest.region import NATIONAL, canonical_region, regions_named
-from assistant.ingest.statute import article_label, article_reference
 from assistant.models.embedding import Embedder
 from assistant.retrieval.about import about_order
 from assistant.retrieval.evidence import OVERLAP_DEPTH, EvidenceSignals, EvidenceThresholds, term_overlap
@@ -24,6 +22,8 @@ from assistant.retrieval.rerank import Reranker
 from assistant.retrieval.results import SearchResult
 from assistant.retrieval.sparse import SparseEncoder
 from assistant.retrieval.store import Hit, SearchFilter, SearchMode, SparseVector, VectorStore, chunk_point_id
+from assistant.text.region import NATIONAL, canonical_region, regions_named
+from assistant.text.statute import article_label, article_reference
 
 # Longest query accepted: a question, not a document (the answer layer has its own, stricter limit).
 MAX_QUERY_CHARS = 2000
