@@ -5,10 +5,11 @@ Reading the log is itself logged. Nothing here (or anywhere in the API) changes 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -37,19 +38,22 @@ class AuditPage(BaseModel):
     entries: list[AuditEntryModel]
 
 
-def _query(
-    since: datetime | None,
-    until: datetime | None,
-    key_id: list[str] | None,
-    kind: list[str] | None,
-    limit: int | None = None,
+async def selection(
+    since: Annotated[datetime | None, Query(description="From this time on (ISO 8601; no zone = UTC).")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time.")] = None,
+    key_id: Annotated[list[str] | None, Query(description="Only these keys (repeatable).")] = None,
+    kind: Annotated[list[str] | None, Query(description="Only these kinds (repeatable).")] = None,
 ) -> AuditQuery:
+    """The entries a request selects, shared by the search and the export (422 for an unknown kind or range)."""
     unknown = sorted(set(kind or ()) - set(KINDS))
     if unknown:
         raise InvalidRequest(f"unknown audit kind(s): {', '.join(unknown)}; known: {', '.join(KINDS)}")
     if since and until and since >= until:
         raise InvalidRequest(f"since {since.isoformat()} is not before until {until.isoformat()}")
-    return AuditQuery(since=since, until=until, key_ids=key_id or [], kinds=kind or [], limit=limit)
+    return AuditQuery(since=since, until=until, key_ids=key_id or [], kinds=kind or [])
+
+
+Selection = Annotated[AuditQuery, Depends(selection)]
 
 
 @router.get(
@@ -61,14 +65,11 @@ def _query(
 async def audit_search(
     caller: AdminCaller,
     state: State,
-    since: Annotated[datetime | None, Query(description="From this time on (ISO 8601; no zone = UTC).")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time.")] = None,
-    key_id: Annotated[list[str] | None, Query(description="Only these keys (repeatable).")] = None,
-    kind: Annotated[list[str] | None, Query(description="Only these kinds (repeatable).")] = None,
+    selected: Selection,
     limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES, description="Most entries returned, oldest first.")] = 200,
 ) -> dict[str, Any]:
     """Entries oldest first, at most `limit`; page on with `since` set to the last entry's time."""
-    query = _query(since, until, key_id, kind, limit)
+    query = replace(selected, limit=limit)
     audit = state.components.audit
     await run_in_threadpool(audit.flush)  # what was just done is in the answer
     entries = await run_in_threadpool(search, audit.database, query)
@@ -85,16 +86,8 @@ async def audit_search(
     },
     summary="Export the audit log as CSV (admin)",
 )
-async def audit_export(
-    caller: AdminCaller,
-    state: State,
-    since: Annotated[datetime | None, Query(description="From this time on (ISO 8601; no zone = UTC).")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time.")] = None,
-    key_id: Annotated[list[str] | None, Query(description="Only these keys (repeatable).")] = None,
-    kind: Annotated[list[str] | None, Query(description="Only these kinds (repeatable).")] = None,
-) -> StreamingResponse:
+async def audit_export(caller: AdminCaller, state: State, query: Selection) -> StreamingResponse:
     """Every selected entry, oldest first, columns id, at, kind, key_id, role, client, request_id, detail (JSON)."""
-    query = _query(since, until, key_id, kind)
     audit = state.components.audit
     await run_in_threadpool(audit.flush)
     audit.record(AUDIT_READ, caller, {"format": "csv", **query.selection()})
