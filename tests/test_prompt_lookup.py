@@ -9,7 +9,7 @@ import pytest
 
 from assistant.answer.prompts import answer_messages
 from assistant.config import Settings
-from assistant.models.llama_cpp_llm import LlamaCppLLM
+from assistant.models.llama_cpp_llm import LlamaCppLLM, _until_stop
 from assistant.models.provision import provision, resolve_gguf
 
 SMALL = "qwen2.5-coder-0.5b-instruct"
@@ -40,6 +40,22 @@ def test_prompt_lookup_writes_exactly_what_plain_greedy_decoding_writes(
         assert len(expected) > 8
         assert lookup.chat(messages, max_tokens=64) == expected
         assert "".join(lookup.stream_chat(messages, max_tokens=64)) == expected  # again, from the cached prompt
+        # A new question after the same passages: only the prompt's changed tail is read again.
+        follow_up = answer_messages("模型券的补贴比例是多少？", blocks)
+        assert lookup.chat(follow_up, max_tokens=48) == plain.chat(follow_up, max_tokens=48)
+        assert lookup.chat(messages, max_tokens=5) == plain.chat(messages, max_tokens=5)
     finally:
         plain.close()
         lookup.close()
+
+
+@pytest.mark.parametrize(
+    ("pieces", "stop", "expected"),
+    [
+        (["资料", "中没", "有提到", "。"], ["没有"], "资料中"),  # a stop string split across pieces
+        (["答：", "是", "。"], ["。\n"], "答：是。"),  # a stop string's start at the very end is given back
+        (["一", "二"], [], "一二"),
+    ],
+)
+def test_until_stop_cuts_at_the_first_stop_string(pieces: list[str], stop: list[str], expected: str) -> None:
+    assert "".join(_until_stop(pieces, stop)) == expected

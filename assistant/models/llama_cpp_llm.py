@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.models.llm import ChatLLM, LLMError, Message
+from assistant.models.prompt_lookup import PromptLookupDecoder
 
 # Prompt tokens evaluated per llama.cpp batch: large batches make prompt processing fast on CPU.
 PROMPT_BATCH_TOKENS = 512
@@ -54,17 +56,15 @@ class LlamaCppLLM(ChatLLM):
     def __init__(
         self, model_path: Path, context_tokens: int, threads: int, cpu_repack: bool = False, prompt_lookup: int = 0
     ) -> None:
-        """``prompt_lookup`` > 0: speculative decoding that guesses that many tokens from n-grams of the prompt.
+        """``prompt_lookup`` > 0: greedy replies guess up to that many tokens from the prompt per model step.
 
-        llama.cpp checks every guessed token against the model in one batch and keeps only those the
-        model would have chosen, so greedy output is unchanged; an answer that copies its passages gets
-        several tokens per model step.
+        See ``PromptLookupDecoder``: the text is unchanged, an answer that copies its passages gets several
+        tokens per step. Replies at a temperature above 0 are sampled by llama.cpp as usual.
         """
         super().__init__()
         try:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
         except ImportError as e:
             raise LLMError(
                 "the llama-cpp backend needs llama-cpp-python: pip install -e '.[llm]' "
@@ -78,11 +78,6 @@ class LlamaCppLLM(ChatLLM):
                     n_threads=threads,
                     n_threads_batch=threads,
                     n_batch=PROMPT_BATCH_TOKENS,
-                    draft_model=LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup) if prompt_lookup else None,
-                    # With a draft model llama-cpp-python keeps every position's logits but sizes their array
-                    # from this flag: without it the first evaluation past n_batch tokens fails. It costs
-                    # n_ctx x vocabulary floats (2.5 GB at 4096 x 151936) and logits for every prompt token.
-                    logits_all=bool(prompt_lookup),
                     verbose=False,
                 )
         except ValueError as e:
@@ -94,6 +89,7 @@ class LlamaCppLLM(ChatLLM):
             template=template, eos_token=self._token_text(self._llama.token_eos()), bos_token=self._bos_text()
         )
         self._bos = self._llama.tokenize(b"", add_bos=True, special=True)  # [] for models that add no BOS
+        self._lookup = PromptLookupDecoder(self._llama, prompt_lookup) if prompt_lookup else None
         self._lock = threading.Lock()
         self.name = model_path.stem
         self.context_tokens = context_tokens
@@ -129,6 +125,9 @@ class LlamaCppLLM(ChatLLM):
         # The lock is held from the first piece until the generator finishes or is closed; closing it closes
         # llama.cpp's own generator, which evaluates nothing more.
         with self._lock:
+            if self._lookup is not None and temperature == 0:
+                yield from _until_stop(self._texts(self._lookup.generate(tokens, max_tokens)), stop)
+                return
             pieces = self._llama.create_completion(
                 tokens, max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True
             )
@@ -139,6 +138,16 @@ class LlamaCppLLM(ChatLLM):
                         yield text
             finally:
                 pieces.close()
+
+    def _texts(self, tokens: Iterable[int]) -> Iterator[str]:
+        """Each token's text; a character split across tokens comes out whole with the token that ends it."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        for token in tokens:
+            text = decoder.decode(self._llama.detokenize([token]))
+            if text:
+                yield text
+        if tail := decoder.decode(b"", final=True):
+            yield tail
 
     def _prompt_tokens(self, messages: list[Message]) -> list[int]:
         prompt = self._template(messages=messages).prompt
@@ -151,3 +160,24 @@ class LlamaCppLLM(ChatLLM):
     def _bos_text(self) -> str:
         bos = self._llama.token_bos()
         return self._token_text(bos) if bos >= 0 else ""
+
+
+def _until_stop(pieces: Iterable[str], stop: list[str]) -> Iterator[str]:
+    """``pieces`` up to the first stop string, which is left out; text that may begin one is held back."""
+    if not stop:
+        yield from pieces
+        return
+    held = ""
+    for piece in pieces:
+        held += piece
+        found = [i for i in (held.find(s) for s in stop) if i >= 0]
+        if found:
+            if cut := held[: min(found)]:
+                yield cut
+            return
+        keep = max((n for s in stop for n in range(1, len(s)) if held.endswith(s[:n])), default=0)
+        if len(held) > keep:
+            yield held[: len(held) - keep]
+            held = held[len(held) - keep :]
+    if held:
+        yield held

@@ -1,0 +1,147 @@
+"""Greedy decoding that guesses the next tokens from the prompt and checks the guess in one model step.
+
+An answer copies long stretches of its passages. After each token, the last few tokens are looked up in
+the prompt (and the reply so far); the tokens that followed them there are the guess. The model evaluates
+the chosen token and the guess in one batch, which on a CPU costs little more than one token, and every
+guessed token that greedy decoding would itself have chosen is kept, up to the first that differs, where
+the model's own choice is taken instead. The text is the text plain greedy decoding gives.
+
+llama-cpp-python's own prompt-lookup draft model needs ``logits_all``: it computes and copies the logits
+of every prompt token (151,936 floats each for Qwen) and holds an n_ctx x vocabulary array, which made
+prompt reading, the larger part of the wait, slower than the guesses saved. Here only the positions
+being checked ask llama.cpp for logits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+# Lengths of the tail looked up, longest first: one token matches too often to be a useful guess.
+NGRAM_SIZES = (3, 2)
+
+
+class NgramIndex:
+    """Where each n-gram of the token sequence last ended, kept up to date as tokens are added."""
+
+    def __init__(self, tokens: list[int]) -> None:
+        self.tokens: list[int] = []
+        self._ends: dict[tuple[int, ...], int] = {}
+        self.extend(tokens)
+
+    def extend(self, tokens: list[int]) -> None:
+        for token in tokens:
+            # An n-gram is recorded once the token after it arrives: the tail never finds itself.
+            before = len(self.tokens)
+            self.tokens.append(token)
+            for n in NGRAM_SIZES:
+                if before >= n:
+                    self._ends[tuple(self.tokens[before - n : before])] = before
+
+    def guess(self, count: int) -> list[int]:
+        """The ``count`` tokens that followed the latest earlier occurrence of the sequence's tail."""
+        for n in NGRAM_SIZES:
+            if len(self.tokens) <= n:
+                continue
+            end = self._ends.get(tuple(self.tokens[-n:]))
+            if end is not None:
+                return self.tokens[end : end + count]
+        return []
+
+
+class PromptLookupDecoder:
+    """Greedy generation on a loaded ``Llama`` with prompt-lookup guesses of up to ``guess_tokens`` tokens.
+
+    The ``Llama``'s record of evaluated tokens is kept in step, so its own prefix reuse (and this
+    decoder's) skips the part of the next prompt that equals the previous one.
+    """
+
+    def __init__(self, llama: Llama, guess_tokens: int) -> None:
+        from llama_cpp._internals import LlamaBatch
+
+        self._llama = llama
+        self._guess_tokens = guess_tokens
+        self._batch = LlamaBatch(n_tokens=guess_tokens + 1, embd=0, n_seq_max=1, verbose=False)
+        self._vocab = llama.n_vocab()
+
+    def generate(self, prompt: list[int], max_tokens: int) -> Iterator[int]:
+        """Yield the reply's tokens, ending before the end-of-generation token or after ``max_tokens``."""
+        self._read_prompt(prompt)
+        try:
+            yield from self._reply(NgramIndex(prompt), max_tokens)
+        finally:
+            self._llama._requires_eval = True  # its logits are no longer those of its last evaluated token
+
+    def _reply(self, index: NgramIndex, max_tokens: int) -> Iterator[int]:
+        token = self._best(-1)
+        produced = 0
+        while produced < max_tokens and not self._ends(token):
+            yield token
+            produced += 1
+            index.extend([token])
+            if produced == max_tokens:
+                return
+            kept = self._check(token, index.guess(min(self._guess_tokens, max_tokens - produced)))
+            for guessed in kept[:-1]:
+                if self._ends(guessed):
+                    return
+                yield guessed
+                produced += 1
+            index.extend(kept[:-1])
+            token = kept[-1]
+
+    def _read_prompt(self, prompt: list[int]) -> None:
+        """Evaluate what of ``prompt`` the context does not hold yet (at least its last token, for its logits)."""
+        llama = self._llama
+        held = llama.input_ids[: llama.n_tokens]
+        same = 0
+        limit = min(len(held), len(prompt) - 1)
+        while same < limit and held[same] == prompt[same]:
+            same += 1
+        llama.n_tokens = same
+        llama.eval(prompt[same:])  # drops the cached tokens after ``same`` first
+
+    def _check(self, token: int, guess: list[int]) -> list[int]:
+        """Evaluate ``token`` and the guess after it; the guessed tokens greedy decoding keeps, then its own next.
+
+        The context is left holding ``token`` and the kept guesses; the returned list's last token is
+        not evaluated yet.
+        """
+        llama = self._llama
+        start = llama.n_tokens
+        tokens = [token, *guess]
+        batch = self._batch.batch
+        batch.n_tokens = len(tokens)
+        for i, t in enumerate(tokens):
+            batch.token[i] = t
+            batch.pos[i] = start + i
+            batch.seq_id[i][0] = 0
+            batch.n_seq_id[i] = 1
+            batch.logits[i] = True
+        llama._ctx.decode(self._batch)
+        kept: list[int] = []
+        for i in range(len(tokens)):
+            best = self._best(i)
+            kept.append(best)
+            if i == len(guess) or guess[i] != best:
+                break
+        evaluated = len(kept)  # ``token`` plus the guesses that matched
+        llama.input_ids[start : start + evaluated] = tokens[:evaluated]
+        llama.n_tokens = start + evaluated
+        if evaluated < len(tokens):
+            llama._ctx.kv_cache_seq_rm(0, llama.n_tokens, -1)
+        return kept
+
+    def _best(self, i: int) -> int:
+        logits = np.ctypeslib.as_array(self._llama._ctx.get_logits_ith(i), shape=(self._vocab,))
+        return int(logits.argmax())
+
+    def _ends(self, token: int) -> bool:
+        from llama_cpp import llama_cpp
+
+        return bool(llama_cpp.llama_vocab_is_eog(self._llama._model.vocab, token))
