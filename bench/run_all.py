@@ -1,4 +1,4 @@
-"""Every benchmark in one run; writes docs/benchmarks.md.
+"""Every benchmark in one run; writes docs/benchmarks.md up to its hand-run part.
 
     .venv/bin/python -m bench.run_all [--quick] [--out docs/benchmarks.md]
 
@@ -8,7 +8,8 @@ figures are its own: bench.embed (embedding backends), bench.ingest (pipeline vs
 bench.search_latency (at each corpus size), bench.serve (answers through the API vs llama.cpp
 direct) and bench.load (concurrent clients against a real server). A step that fails is reported in
 the document and the others still run. ``--quick`` shrinks every step (samples, sizes, request
-counts) to finish in minutes; the document says which mode made it.
+counts) to finish in minutes; the document says which mode made it. What follows ``HAND_RUN_MARK`` in
+the document (benchmarks run by hand, e.g. bench.answer_speed, bench.ingest_many) is kept as it is.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL_MODEL = "qwen2.5-coder-0.5b-instruct"
+HAND_RUN_MARK = "<!-- Hand-run benchmarks below: bench.run_all rewrites what is above this line and keeps the rest. -->"
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,13 @@ def text_section(step: Step, title: str, what: str) -> list[str]:
     return lines
 
 
+def hand_run_part(document: Path) -> str:
+    """The document's part from ``HAND_RUN_MARK`` on (the mark alone when there is none yet)."""
+    old = document.read_text(encoding="utf-8") if document.exists() else ""
+    at = old.find(HAND_RUN_MARK)
+    return old[at:] if at >= 0 else HAND_RUN_MARK + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small samples and sizes: minutes, not hours")
@@ -304,7 +313,7 @@ def main() -> None:
         "",
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines), encoding="utf-8")
+    args.out.write_text("\n".join(lines) + "\n" + hand_run_part(args.out), encoding="utf-8")
     print(f"[bench] wrote {args.out}", file=sys.stderr)
 
 
