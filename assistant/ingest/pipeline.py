@@ -171,7 +171,7 @@ class IngestPipeline:
         self.store.delete_uncommitted()
         summary = IngestSummary()
         by_source = _doc_ids_by_source(self.store.list_documents())
-        batch: list[_Prepared] = []
+        batch: dict[str, _Prepared] = {}  # by doc_id
         batch_chunks = 0
 
         def report(outcome: FileOutcome) -> None:
@@ -181,7 +181,7 @@ class IngestPipeline:
 
         def flush() -> None:
             nonlocal batch_chunks
-            for outcome in self._write(batch, by_source, on_progress):
+            for outcome in self._write(list(batch.values()), by_source, on_progress):
                 report(outcome)
             batch.clear()
             batch_chunks = 0
@@ -191,13 +191,13 @@ class IngestPipeline:
             if isinstance(prepared, FileOutcome):
                 report(prepared)
                 continue
-            twin = next((p for p in batch if p.doc_id == prepared.doc_id), None)
+            twin = batch.get(prepared.doc_id)
             if twin is not None:  # the same content twice in one batch: stored once, as when ingested in turn
                 report(FileOutcome(prepared.source, "unchanged", twin.doc_id, twin.document["title"], len(twin.chunks)))
                 continue
             if batch and batch_chunks + len(prepared.chunks) > self.settings.ingest_step:
                 flush()  # a step stays within ``ingest_step`` chunks: one embedding call, sorted by length
-            batch.append(prepared)
+            batch[prepared.doc_id] = prepared
             batch_chunks += len(prepared.chunks)
         flush()
         summary.seconds = time.perf_counter() - started
