@@ -95,11 +95,12 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=16, ge=1, description="Texts per embedding batch.")
     embedding_threads: int = Field(default=0, ge=0, description="CPU threads for embedding; 0 = all cores.")
     ingest_step: int = Field(
-        default=256,
+        default=1024,
         ge=1,
         description="Chunks an ingest embeds and writes per step (progress is reported per step). The embedder "
         "sorts a step's texts by length before batching, so larger steps pad less: 32 → 256 made the catalogue "
-        "ingest about a third faster with e5-st.",
+        "ingest about a third faster with e5-st; 1024, the span e5-st sorts at most, pads 11% fewer tokens than "
+        "256 on one-article statute files.",
     )
     e5_st_precision: Literal["auto", "float32", "bfloat16"] = Field(
         default="auto",

@@ -215,6 +215,23 @@ def test_uncommitted_chunks_are_invisible_until_committed(fx: Fixture) -> None:
     assert fx.store.count(SearchFilter(doc_ids=["undated"])) == 1
 
 
+def test_one_write_commits_and_records_several_documents(fx: Fixture) -> None:
+    batch = ("undated", "draft")
+    for doc_id in (*batch, "memo"):
+        fx.store.delete_document(doc_id)
+        fields, texts = CORPUS[doc_id]
+        fx.store.upsert_chunks(chunk_points(doc_id, fields, texts, fx.vectors))
+    fx.store.set_committed(*batch)
+    everything = SearchFilter(access=[])
+    assert fx.store.count(everything) == 6  # kjt's 3, undated's 1, draft's 2; memo stays uncommitted
+    assert fx.store.count(SearchFilter(doc_ids=["memo"], access=[])) == 0
+    fx.store.upsert_documents({doc_id: {"title": f"again {doc_id}", "source": f"{doc_id}.txt"} for doc_id in batch})
+    assert [fx.store.get_document(d) for d in batch] == [
+        {"title": f"again {d}", "source": f"{d}.txt", "doc_id": d} for d in batch
+    ]
+    assert fx.store.get_document("memo") is None
+
+
 def test_retrieve_returns_committed_chunks_by_id(fx: Fixture) -> None:
     fx.store.delete_document("undated")
     ingest(fx.store, fx.vectors, "undated", commit=False)

@@ -162,16 +162,17 @@ class IngestPipeline:
     ) -> IngestSummary:
         """Ingest every file; one bad file is reported and never stops the rest.
 
-        Small files are embedded and written together, ``ingest_step`` chunks at a time (a corpus of
-        one article per file costs per chunk, not per file); each file still gets its own outcome and
-        its own pending record, commit and replacement, exactly as when ingested alone.
+        Small files are embedded and written together, up to ``ingest_step`` chunks at a time (a corpus
+        of one article per file costs per chunk, not per file): a step is one embedding call and a few
+        store writes. Each file still gets its own outcome, pending record and replacement.
         """
         started = time.perf_counter()
         self.store.ensure_collection(self.embedder.dim)
         self.store.delete_uncommitted()
         summary = IngestSummary()
         by_source = _doc_ids_by_source(self.store.list_documents())
-        batch: list[_Prepared] = []
+        batch: dict[str, _Prepared] = {}  # by doc_id
+        batch_chunks = 0
 
         def report(outcome: FileOutcome) -> None:
             summary.outcomes.append(outcome)
@@ -179,22 +180,25 @@ class IngestPipeline:
                 on_file(outcome)
 
         def flush() -> None:
-            for outcome in self._write(batch, by_source, on_progress):
+            nonlocal batch_chunks
+            for outcome in self._write(list(batch.values()), by_source, on_progress):
                 report(outcome)
             batch.clear()
+            batch_chunks = 0
 
         for path in expand_paths(paths):
             prepared = self._prepare_file(path, source_key(path), access)
             if isinstance(prepared, FileOutcome):
                 report(prepared)
                 continue
-            twin = next((p for p in batch if p.doc_id == prepared.doc_id), None)
+            twin = batch.get(prepared.doc_id)
             if twin is not None:  # the same content twice in one batch: stored once, as when ingested in turn
                 report(FileOutcome(prepared.source, "unchanged", twin.doc_id, twin.document["title"], len(twin.chunks)))
                 continue
-            batch.append(prepared)
-            if sum(len(p.chunks) for p in batch) >= self.settings.ingest_step:
-                flush()
+            if batch and batch_chunks + len(prepared.chunks) > self.settings.ingest_step:
+                flush()  # a step stays within ``ingest_step`` chunks: one embedding call, sorted by length
+            batch[prepared.doc_id] = prepared
+            batch_chunks += len(prepared.chunks)
         flush()
         summary.seconds = time.perf_counter() - started
         return summary
@@ -249,14 +253,16 @@ class IngestPipeline:
     def _write(
         self, batch: Sequence[_Prepared], by_source: dict[str, list[str]], on_progress: ProgressCallback | None
     ) -> list[FileOutcome]:
-        """Embed and store the chunks of ``batch`` together, then commit each file on its own.
+        """Embed and store the chunks of ``batch`` together, then commit them.
 
-        Each record goes first, marked pending, so that a run killed at any later point leaves records
+        The records go first, marked pending, so that a run killed at any later point leaves records
         that `docs delete` reaches and that the next run takes as not yet ingested; a file's chunks
-        become searchable (and its older version goes) only once all of them are stored.
+        become searchable (and its older version goes) only once all of them are stored. Records,
+        commits and final records are one store write each for the whole batch.
         """
-        for file in batch:
-            self.store.upsert_document(file.doc_id, {**file.record, "pending": True})
+        if not batch:
+            return []
+        self.store.upsert_documents({file.doc_id: {**file.record, "pending": True} for file in batch})
         pairs = [(file, chunk) for file in batch for chunk in file.chunks]
         written: dict[str, int] = {}
         step = self.settings.ingest_step
@@ -267,16 +273,16 @@ class IngestPipeline:
                 written[file.doc_id] = written.get(file.doc_id, 0) + 1
             if on_progress and len(batch) == 1:
                 on_progress(written[batch[0].doc_id], len(batch[0].chunks))
+        self.store.set_committed(*(file.doc_id for file in batch))
         outcomes = []
         for file in batch:
-            self.store.set_committed(file.doc_id)
             replaced = [d for d in by_source.get(file.source, []) if d != file.doc_id]
             for old in replaced:
                 self.store.delete_document(old)
             by_source[file.source] = [file.doc_id]
-            self.store.upsert_document(file.doc_id, file.record)
             status: Status = "replaced" if replaced else "added"
             outcomes.append(FileOutcome(file.source, status, file.doc_id, file.document["title"], len(file.chunks)))
+        self.store.upsert_documents({file.doc_id: file.record for file in batch})
         return outcomes
 
     def _chunk(self, loaded: LoadedDocument) -> tuple[dict[str, Any], list[Chunk]]:

@@ -11,7 +11,7 @@ import fcntl
 import json
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -149,11 +149,11 @@ class EdgeStore(VectorStore):
             chunks.update(UpdateOperation.upsert_points(batch))
             self._in_flight.update(str(point.payload["doc_id"]) for point in points)
 
-    def set_committed(self, doc_id: str) -> None:
+    def set_committed(self, *doc_ids: str) -> None:
         chunks, _ = self._chunk_shard()
         with self._write_lock:
-            chunks.update(UpdateOperation.set_payload_by_filter(_doc_filter(doc_id), {"committed": True}))
-            self._in_flight.discard(doc_id)
+            chunks.update(UpdateOperation.set_payload_by_filter(_doc_filter(*doc_ids), {"committed": True}))
+            self._in_flight.difference_update(doc_ids)
 
     def delete_uncommitted(self) -> int:
         if self._chunks is None:
@@ -177,11 +177,12 @@ class EdgeStore(VectorStore):
                 self._documents.update(UpdateOperation.delete_points([document_point_id(doc_id)]))
         return gone
 
-    def upsert_document(self, doc_id: str, payload: dict[str, Any]) -> None:
+    def upsert_documents(self, records: Mapping[str, dict[str, Any]]) -> None:
+        points = [
+            Point(document_point_id(doc_id), {}, {**payload, "doc_id": doc_id}) for doc_id, payload in records.items()
+        ]
         with self._write_lock:
-            self._documents_shard().update(
-                UpdateOperation.upsert_points([Point(document_point_id(doc_id), {}, {**payload, "doc_id": doc_id})])
-            )
+            self._documents_shard().update(UpdateOperation.upsert_points(points))
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -333,9 +334,9 @@ def _sparse(vector: SparseVector) -> EdgeSparseVector:
     return EdgeSparseVector(list(vector.indices), [float(v) for v in vector.values])
 
 
-def _doc_filter(doc_id: str) -> Filter:
-    """Every chunk of a document, committed or not."""
-    return Filter(must=[FieldCondition("doc_id", match=MatchValue(doc_id))])
+def _doc_filter(*doc_ids: str) -> Filter:
+    """Every chunk of these documents, committed or not."""
+    return Filter(must=[FieldCondition("doc_id", match=MatchAny(list(doc_ids)))])
 
 
 def _chunk_filter(flt: SearchFilter | None) -> Filter:

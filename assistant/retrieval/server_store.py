@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,11 +145,11 @@ class ServerStore(VectorStore):
             self.client.upsert(self.collection, batch, wait=True)
             self._in_flight.update(str(point.payload["doc_id"]) for point in points)
 
-    def set_committed(self, doc_id: str) -> None:
+    def set_committed(self, *doc_ids: str) -> None:
         self._chunk_dim()
         with self._write_lock:
-            self.client.set_payload(self.collection, {"committed": True}, points=_doc_filter(doc_id), wait=True)
-            self._in_flight.discard(doc_id)
+            self.client.set_payload(self.collection, {"committed": True}, points=_doc_filter(*doc_ids), wait=True)
+            self._in_flight.difference_update(doc_ids)
 
     def delete_uncommitted(self) -> int:
         with self._write_lock:
@@ -176,11 +176,14 @@ class ServerStore(VectorStore):
                 self.client.delete(self.documents, models.PointIdsList(points=[document_point_id(doc_id)]), wait=True)
         return gone
 
-    def upsert_document(self, doc_id: str, payload: dict[str, Any]) -> None:
-        record = models.PointStruct(id=document_point_id(doc_id), vector={}, payload={**payload, "doc_id": doc_id})
+    def upsert_documents(self, records: Mapping[str, dict[str, Any]]) -> None:
+        points = [
+            models.PointStruct(id=document_point_id(doc_id), vector={}, payload={**payload, "doc_id": doc_id})
+            for doc_id, payload in records.items()
+        ]
         with self._write_lock:
             self._ensure_documents()
-            self.client.upsert(self.documents, [record], wait=True)
+            self.client.upsert(self.documents, points, wait=True)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -336,9 +339,9 @@ def _match_any(key: str, values: list[str]) -> models.FieldCondition:
     return models.FieldCondition(key=key, match=models.MatchAny(any=values))
 
 
-def _doc_filter(doc_id: str) -> models.Filter:
-    """Every chunk of a document, committed or not."""
-    return models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))])
+def _doc_filter(*doc_ids: str) -> models.Filter:
+    """Every chunk of these documents, committed or not."""
+    return models.Filter(must=[_match_any("doc_id", list(doc_ids))])
 
 
 def _chunk_filter(flt: SearchFilter | None) -> models.Filter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -158,8 +158,8 @@ class VectorStore(ABC):
         """Write chunk points (each with dense and sparse vectors and a ``doc_id``), uncommitted."""
 
     @abstractmethod
-    def set_committed(self, doc_id: str) -> None:
-        """Mark every chunk of ``doc_id`` searchable."""
+    def set_committed(self, *doc_ids: str) -> None:
+        """Mark every chunk of these documents searchable, in one write."""
 
     @abstractmethod
     def delete_uncommitted(self) -> int:
@@ -174,8 +174,12 @@ class VectorStore(ABC):
         """Remove a document's chunks and its record; return how many chunks went."""
 
     @abstractmethod
+    def upsert_documents(self, records: Mapping[str, dict[str, Any]]) -> None:
+        """Write (replace) the records of documents by id, in one write; each id is added to its stored payload."""
+
     def upsert_document(self, doc_id: str, payload: dict[str, Any]) -> None:
-        """Write (replace) a document's record; ``doc_id`` is added to the stored payload."""
+        """Write (replace) one document's record."""
+        self.upsert_documents({doc_id: payload})
 
     @abstractmethod
     def get_document(self, doc_id: str) -> dict[str, Any] | None: ...
