@@ -2,7 +2,8 @@
 
 Per question, through a real `assistant serve` on loopback: the time to the sources and the "政策原文"
 excerpt, to the first token, to the whole answer; and the answer's quality (the question's key facts
-found in it, each found fact in a cited passage, what the faithfulness check repaired). Then the same
+found in it, each found fact in a cited passage, what the faithfulness check repaired, and what the
+check still finds in the final text: for a server without the check, what it would have had to repair). Then the same
 prompts (the passages the service chose, rendered by the GGUF's chat template) decoded by
 llama-cpp-python directly with plain greedy decoding, to compare decoding speed in one run.
 
@@ -28,6 +29,9 @@ from typing import Any
 
 import httpx
 
+from assistant.answer.citations import normalise_markers
+from assistant.answer.faithfulness import review_answer
+from assistant.answer.types import AI_LABEL
 from assistant.config import get_settings
 from assistant.models.llama_cpp_llm import PROMPT_BATCH_TOKENS, model_defaults
 from assistant.models.provision import resolve_gguf
@@ -53,6 +57,7 @@ class Asked:
     answer: str = ""
     cited: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)  # kinds
+    left: list[str] = field(default_factory=list)  # what the check finds in the final text (before: unchecked)
 
     @property
     def found(self) -> list[bool]:
@@ -89,6 +94,10 @@ def ask(client: httpx.Client, row: Asked) -> None:
                 row.findings = [f["kind"] for f in answer.get("findings", [])]
             elif name == "error":
                 raise RuntimeError(f"the stream failed: {data}")
+    if row.answered_by == "model":
+        final = row.answer.replace(AI_LABEL, "").strip()
+        review = review_answer(normalise_markers(final, len(row.cited)), row.cited)
+        row.left = [f"{f.kind}:{f.action}" for f in review.findings]
     model_tokens = tokens[:-1] if row.answered_by == "model" else tokens  # the last is the AI label
     row.first_token = model_tokens[0] if model_tokens else row.whole
     row.pieces = len(model_tokens)
@@ -107,6 +116,7 @@ def quality(rows: list[Asked]) -> dict[str, Any]:
         "keys_found": round(sum(found) / len(found), 3) if found else None,
         "found_keys_cited": round(sum(right) / len(right), 3) if right else None,
         "findings": dict(Counter(kind for r in rows for kind in r.findings)),
+        "left_in_final_text": dict(Counter(kind for r in rows for kind in r.left)),
     }
 
 
@@ -194,7 +204,8 @@ def main() -> int:
     for r in rows:
         print(
             f"{r.split:7} {r.kind:9} {r.answered_by:6} src {r.sources:5.2f} first {r.first_token:5.2f} "
-            f"whole {r.whole:5.2f} keys {sum(r.found)}/{len(r.keys)} findings {','.join(r.findings) or '-'}  {r.q}"
+            f"whole {r.whole:5.2f} keys {sum(r.found)}/{len(r.keys)} findings {','.join(r.findings) or '-'} "
+            f"left {','.join(r.left) or '-'}  {r.q}"
         )
     print(json.dumps(report, ensure_ascii=False))
     if args.dump:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 # Lengths of the tail looked up, longest first: one token matches too often to be a useful guess.
 NGRAM_SIZES = (3, 2)
+FIRST_GUESS_TOKENS = 4
 
 
 class NgramIndex:
@@ -57,6 +58,10 @@ class NgramIndex:
 class PromptLookupDecoder:
     """Greedy generation on a loaded ``Llama`` with prompt-lookup guesses of up to ``guess_tokens`` tokens.
 
+    Checking a guess of k tokens costs more than one step (on 2 cores about 1.7x for 4 tokens, 3.5x for
+    10), so the guess grows while guesses are taken whole and shrinks when the first guessed token is
+    wrong: a reply that stops copying costs little more than plain decoding.
+
     The ``Llama``'s record of evaluated tokens is kept in step, so its own prefix reuse (and this
     decoder's) skips the part of the next prompt that equals the previous one.
     """
@@ -80,13 +85,19 @@ class PromptLookupDecoder:
     def _reply(self, index: NgramIndex, max_tokens: int) -> Iterator[int]:
         token = self._best(-1)
         produced = 0
+        size = min(FIRST_GUESS_TOKENS, self._guess_tokens)
         while produced < max_tokens and not self._ends(token):
             yield token
             produced += 1
             index.extend([token])
             if produced == max_tokens:
                 return
-            kept = self._check(token, index.guess(min(self._guess_tokens, max_tokens - produced)))
+            guess = index.guess(min(size, max_tokens - produced))
+            kept = self._check(token, guess)
+            if guess and len(kept) > len(guess):
+                size = min(size * 2, self._guess_tokens)
+            elif guess and len(kept) == 1:
+                size = max(size // 2, 1)
             for guessed in kept[:-1]:
                 if self._ends(guessed):
                     return
