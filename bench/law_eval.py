@@ -13,12 +13,13 @@ says ``已修订``, the newest ``现行有效``.
 
 Questions: ``eval/statutes_qa.jsonl`` (our own; ``kind`` citizen = does not name the article,
 named_article = names it, region = names a place; ``split`` dev/holdout). A hit is a passage holding
-the row's key, a phrase found in the gold article only (checked here against the texts first).
+the row's key, a phrase found in its gold articles only (its ``article`` and ``also``; checked here first).
 
 Systems, all with the same e5 encoder:
 - ``plain hybrid``: the file texts cut by LangChain's RecursiveCharacterTextSplitter (500 characters,
   overlap 50), e5 dense + jieba BM25 (rank_bm25), each top 40 fused by RRF (k=60);
-- ``product, no region preference``: the product with ``region_depth`` 0 (place names ignored);
+- ``product, no region preference``: the product with ``region_depth`` 0 (place names ignored, and
+  national statutes not put before local ones for a question naming no place): the fused order;
 - ``product``: the product as shipped.
 """
 
