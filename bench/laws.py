@@ -43,6 +43,17 @@ def law_git_dir() -> Path:
     raise NoLawLibrary(f"no law library mirror (set ASSISTANT_LAWS_GIT; looked in {', '.join(map(str, candidates))})")
 
 
+def listing() -> list[str]:
+    """Every statute file of the mirror (``folder/title(date).md``), sorted."""
+    names = subprocess.run(
+        ["git", f"--git-dir={law_git_dir()}", "-c", "core.quotepath=off", "ls-tree", "-r", "--name-only", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    return sorted(n for n in names if n.endswith(".md") and "_index" not in n)
+
+
 def export(folders: list[str], dest: Path) -> list[Path]:
     """Write the statutes under ``folders`` of the mirror into ``dest``; the written files, sorted."""
     archive = subprocess.run(

