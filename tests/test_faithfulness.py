@@ -147,6 +147,17 @@ def test_a_draft_or_repealed_document_is_noted_with_its_status_and_date() -> Non
     assert "征求意见稿" in html and "2025-03-01" in html
 
 
+def test_several_passages_of_one_draft_get_one_note_naming_them_all() -> None:
+    title = "吉林省加快推进人工智能创新发展实施意见"
+    passages = [citation(n, title, status="征求意见稿", date="2025-03-01") for n in (1, 2, 4)]
+    other = citation(3, "另一份征求意见稿", status="征求意见稿")
+    notes = standing_notes("算力券补贴哪些单位？", [*passages[:2], other, passages[2]])
+    assert [n.sentence.split("《")[0] for n in notes] == ["[1][2][4]", "[3]"]
+    jilin = [citation(n, "关于人工智能的答复", issuer="吉林省科学技术厅") for n in (1, 2)]
+    (whose,) = standing_notes("广州市企业购买算力有补贴吗？", jilin)
+    assert whose.sentence.startswith("[1][2]是吉林的政策")
+
+
 def test_another_provinces_policy_is_said_to_be_theirs_and_a_missing_region_is_tolerated() -> None:
     jilin = citation(1, "关于人工智能的答复", issuer="吉林省科学技术厅")
     guangdong_item = citation(2, "法律援助", issuer="广东省司法厅", region="广东省")

@@ -162,24 +162,36 @@ def review_answer(text: str, passages: Sequence[str], about: Sequence[str] = ())
 
 
 def standing_notes(question: str, citations: Sequence[Citation]) -> list[Finding]:
-    """What the answer must say about its sources: a status that is not in force, and whose policy it is."""
-    notes = []
+    """What the answer must say about its sources: a status that is not in force, and whose policy it is.
+
+    One note per document (or per other place): passages [1][2][3] of one draft get one note naming all three.
+    """
+    drafts: dict[tuple[str, str, str], list[Citation]] = {}
     for c in citations:
         for words, verdict in _NOT_IN_FORCE:
             if any(w in c.status for w in words):
-                dated = f"，{c.date}" if c.date else ""
-                text = f"[{c.n}]《{c.cited_title}》为{c.status}{dated}，{verdict}，请以正式发布的文件为准。"
-                notes.append(Finding("status", "noted", text, c.title, c.status))
+                drafts.setdefault((c.cited_title, c.status, verdict), []).append(c)
                 break
+    notes = []
+    for (title, status, verdict), cited in drafts.items():
+        dated = f"，{cited[0].date}" if cited[0].date else ""
+        text = f"{_markers(cited)}《{title}》为{status}{dated}，{verdict}，请以正式发布的文件为准。"
+        notes.append(Finding("status", "noted", text, cited[0].title, status))
     asked = provinces_named(question)
-    if asked:
-        for c in citations:
-            theirs = provinces_named(c.origin)
-            if theirs and not theirs & asked:
-                whose, where = "、".join(sorted(theirs)), "、".join(sorted(asked))
-                text = f"[{c.n}]是{whose}的政策，并非{where}的规定；{where}的做法请以当地规定为准。"
-                notes.append(Finding("whose", "noted", text, c.title, f"{whose} ≠ {where}"))
+    others: dict[str, list[Citation]] = {}
+    for c in citations if asked else ():
+        theirs = provinces_named(c.origin)
+        if theirs and not theirs & asked:
+            others.setdefault("、".join(sorted(theirs)), []).append(c)
+    where = "、".join(sorted(asked))
+    for whose, cited in others.items():
+        text = f"{_markers(cited)}是{whose}的政策，并非{where}的规定；{where}的做法请以当地规定为准。"
+        notes.append(Finding("whose", "noted", text, cited[0].title, f"{whose} ≠ {where}"))
     return notes
+
+
+def _markers(citations: Sequence[Citation]) -> str:
+    return "".join(f"[{c.n}]" for c in citations)
 
 
 def with_notes(text: str, notes: Sequence[Finding]) -> str:
