@@ -159,10 +159,11 @@ class Settings(BaseSettings):
     # Answer prompts.
     answer_passages: int = Field(default=5, ge=1, le=20, description="Most passages an answer prompt holds.")
     answer_passage_sentences: int = Field(
-        default=0,
+        default=2,
         ge=0,
         description="Keep only this many sentences of each passage, those that best match the question (with "
-        "the passage's heading); 0 = whole passages. Fewer prompt tokens mean an earlier first token.",
+        "the passage's heading); 0 = whole passages. Fewer prompt tokens mean an earlier first token: 2 kept the "
+        "key facts of eval/answer_qa.jsonl in 619 tokens instead of 950 (docs/benchmarks.md).",
     )
 
     # LLM (used by answering and drafting).
@@ -178,7 +179,7 @@ class Settings(BaseSettings):
         description="Let llama.cpp repack weights into its CPU extra buffer types (AMX ...); it crashed on AMX CPUs.",
     )
     llm_prompt_lookup: int = Field(
-        default=0,
+        default=10,
         ge=0,
         le=64,
         description="Prompt-lookup speculative decoding: tokens guessed per step from n-grams of the prompt "
