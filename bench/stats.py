@@ -35,6 +35,7 @@ def peak_rss_mib(pid: int | None = None) -> float:
 def scratch_settings(settings: Settings, data_dir: Path) -> Settings:
     """``settings`` with a fresh, empty data directory that shares the installation's assembled models."""
     data_dir.mkdir(parents=True)
+    settings.models_dir.mkdir(parents=True, exist_ok=True)  # never a dangling link: models are assembled there
     (data_dir / "models").symlink_to(settings.models_dir.resolve(), target_is_directory=True)
     return settings.model_copy(update={"data_dir": data_dir})
 
