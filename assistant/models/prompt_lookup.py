@@ -67,8 +67,10 @@ class PromptLookupDecoder:
     """
 
     def __init__(self, llama: Llama, guess_tokens: int) -> None:
+        from llama_cpp import llama_cpp
         from llama_cpp._internals import LlamaBatch
 
+        self._is_eog = llama_cpp.llama_vocab_is_eog  # looked up once: it is called for every token
         self._llama = llama
         self._guess_tokens = guess_tokens
         self._batch = LlamaBatch(n_tokens=guess_tokens + 1, embd=0, n_seq_max=1, verbose=False)
@@ -109,11 +111,7 @@ class PromptLookupDecoder:
     def _read_prompt(self, prompt: list[int]) -> None:
         """Evaluate what of ``prompt`` the context does not hold yet (at least its last token, for its logits)."""
         llama = self._llama
-        held = llama.input_ids[: llama.n_tokens]
-        same = 0
-        limit = min(len(held), len(prompt) - 1)
-        while same < limit and held[same] == prompt[same]:
-            same += 1
+        same = min(llama.longest_token_prefix(llama.input_ids[: llama.n_tokens], prompt), len(prompt) - 1)
         llama.n_tokens = same
         llama.eval(prompt[same:])  # drops the cached tokens after ``same`` first
 
@@ -153,6 +151,4 @@ class PromptLookupDecoder:
         return int(logits.argmax())
 
     def _ends(self, token: int) -> bool:
-        from llama_cpp import llama_cpp
-
-        return bool(llama_cpp.llama_vocab_is_eog(self._llama._model.vocab, token))
+        return bool(self._is_eog(self._llama._model.vocab, token))
