@@ -5,7 +5,8 @@ excerpt, to the first token, to the whole answer; and the answer's quality (the 
 found in it, each found fact in a cited passage, what the faithfulness check repaired, and what the
 check still finds in the final text: for a server without the check, what it would have had to repair). Then the same
 prompts (the passages the service chose, rendered by the GGUF's chat template) decoded by
-llama-cpp-python directly with plain greedy decoding, to compare decoding speed in one run.
+llama-cpp-python directly with plain greedy decoding, to compare decoding speed in one run: characters
+per second after the first piece (the API sends pieces that come together as one event).
 
 ``--code DIR`` runs the server from another checkout (e.g. main, for "before"); the server's settings come
 from the ASSISTANT_* environment plus ``--set NAME=VALUE``. Example:
@@ -35,7 +36,17 @@ from assistant.answer.types import AI_LABEL
 from assistant.config import get_settings
 from assistant.models.llama_cpp_llm import PROMPT_BATCH_TOKENS, model_defaults
 from assistant.models.provision import resolve_gguf
-from bench.serve import Timing, answer_prompts, direct_timing, free_port, sse_events, start_server
+from bench.serve import (
+    Piece,
+    Timing,
+    answer_prompts,
+    direct_timing,
+    free_port,
+    model_pieces,
+    sse_events,
+    start_server,
+    timing,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO / "eval" / "answer_qa.jsonl"
@@ -51,7 +62,7 @@ class Asked:
     sources: float = 0.0  # seconds to the citations, or to the excerpt when the server sends one
     first_token: float = 0.0
     whole: float = 0.0
-    pieces: int = 0
+    chars: int = 0  # of the model's text after its first piece
     decode_seconds: float = 0.0
     answered_by: str = "model"
     answer: str = ""
@@ -76,7 +87,7 @@ def _loose(text: str) -> str:
 
 def ask(client: httpx.Client, row: Asked) -> None:
     started = time.perf_counter()
-    tokens: list[float] = []
+    pieces: list[Piece] = []
     with client.stream("POST", "/v1/ask", json={"question": row.q, "stream": True}) as response:
         response.raise_for_status()
         for name, data in sse_events(response):
@@ -84,7 +95,7 @@ def ask(client: httpx.Client, row: Asked) -> None:
             if name in ("citations", "excerpt"):
                 row.sources = now
             elif name == "token":
-                tokens.append(now)
+                pieces.append((now, json.loads(data)["token"]))
             elif name == "done":
                 answer = json.loads(data)
                 row.whole = now
@@ -98,10 +109,12 @@ def ask(client: httpx.Client, row: Asked) -> None:
         final = row.answer.replace(AI_LABEL, "").strip()
         review = review_answer(normalise_markers(final, len(row.cited)), row.cited)
         row.left = [f"{f.kind}:{f.action}" for f in review.findings]
-    model_tokens = tokens[:-1] if row.answered_by == "model" else tokens  # the last is the AI label
-    row.first_token = model_tokens[0] if model_tokens else row.whole
-    row.pieces = len(model_tokens)
-    row.decode_seconds = model_tokens[-1] - model_tokens[0] if model_tokens else 0.0
+    generated = model_pieces(pieces) if row.answered_by == "model" else pieces
+    if generated:
+        measured = timing(0.0, generated)
+        row.first_token, row.chars, row.decode_seconds = measured.ttft, measured.chars, measured.decode_seconds
+    else:
+        row.first_token = row.whole
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -165,6 +178,7 @@ def main() -> int:
                 n_threads=settings.llm_threads,
                 n_threads_batch=settings.llm_threads,
                 n_batch=PROMPT_BATCH_TOKENS,
+                flash_attn=settings.llm_flash_attention,
                 verbose=False,
             )
         for row, messages in zip(rows, prompts, strict=True):
@@ -186,18 +200,16 @@ def main() -> int:
         "whole_model_s": summary([r.whole for r in by_model]),
         "quality": {split: quality([r for r in rows if r.split == split]) for split in ("dev", "holdout")},
     }
-    pairs = [(r, d) for r, d in zip(rows, direct, strict=False) if d is not None and r.pieces > 1 and d.pieces > 1]
+    pairs = [
+        (r, d) for r, d in zip(rows, direct, strict=False) if d is not None and r.decode_seconds and d.decode_seconds
+    ]
     if pairs:
-        api_rate = sum(r.pieces - 1 for r, _ in pairs) / sum(r.decode_seconds for r, _ in pairs)
-        direct_rate = sum(d.pieces - 1 for _, d in pairs) / sum(d.decode_seconds for _, d in pairs)
-        per_question = [
-            ((r.pieces - 1) / r.decode_seconds) / ((d.pieces - 1) / d.decode_seconds)
-            for r, d in pairs
-            if r.decode_seconds and d.decode_seconds
-        ]
+        api_rate = sum(r.chars for r, _ in pairs) / sum(r.decode_seconds for r, _ in pairs)
+        direct_rate = sum(d.chars for _, d in pairs) / sum(d.decode_seconds for _, d in pairs)
+        per_question = [(r.chars / r.decode_seconds) / (d.chars / d.decode_seconds) for r, d in pairs]
         report["decode"] = {
-            "api_pieces_per_s": round(api_rate, 1),
-            "direct_plain_pieces_per_s": round(direct_rate, 1),
+            "api_chars_per_s": round(api_rate, 1),
+            "direct_plain_chars_per_s": round(direct_rate, 1),
             "api_vs_direct_median": round(statistics.median(per_question), 2),
             "direct_first_token_s": summary([d.ttft for _, d in pairs]),
         }

@@ -32,6 +32,7 @@ from pathlib import Path
 import httpx
 
 from assistant.answer.prompts import plan_answer_prompt
+from assistant.answer.service import LABEL_LINE
 from assistant.components import Components
 from assistant.config import Settings, get_settings
 from assistant.models.llama_cpp_llm import PROMPT_BATCH_TOKENS, model_defaults
@@ -45,19 +46,31 @@ SEEDS = REPO / "eval" / "seeds_qa.jsonl"
 @dataclass
 class Timing:
     ttft: float  # seconds from the request to the first generated piece
-    pieces: int  # generated text pieces (≈ tokens; both sides get the same ones)
+    chars: int  # characters generated after the first piece: the API may merge pieces, text is text
     decode_seconds: float  # from the first piece to the last
 
 
-def timing(started: float, piece_times: list[float]) -> Timing:
-    if not piece_times:
+Piece = tuple[float, str]  # when a piece of text arrived, the text
+
+
+def timing(started: float, pieces: list[Piece]) -> Timing:
+    if not pieces:
         raise RuntimeError("nothing was generated")
-    return Timing(piece_times[0] - started, len(piece_times), piece_times[-1] - piece_times[0])
+    return Timing(pieces[0][0] - started, sum(len(text) for _, text in pieces[1:]), pieces[-1][0] - pieces[0][0])
 
 
 def decode_rate(runs: list[Timing]) -> float:
-    """Pieces per second after the first piece, over all runs together."""
-    return sum(t.pieces - 1 for t in runs) / sum(t.decode_seconds for t in runs)
+    """Characters per second after the first piece, over all runs together."""
+    return sum(t.chars for t in runs) / sum(t.decode_seconds for t in runs)
+
+
+def model_pieces(pieces: list[Piece]) -> list[Piece]:
+    """A streamed answer's pieces without the AI label the service appends (alone or joined to the last piece)."""
+    if pieces and pieces[-1][1].endswith(LABEL_LINE):
+        last_time, last_text = pieces[-1]
+        rest = last_text[: -len(LABEL_LINE)]
+        return pieces[:-1] + [(last_time, rest)] if rest else pieces[:-1]
+    return pieces
 
 
 def all_questions() -> list[str]:
@@ -82,13 +95,13 @@ def answer_prompts(settings: Settings, asked: list[str]) -> list[list[Message]]:
 
 def direct_timing(llama: object, messages: list[Message], max_tokens: int) -> Timing:
     started = time.perf_counter()
-    times = []
+    pieces = []
     for chunk in llama.create_chat_completion(  # type: ignore[attr-defined]
         messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True
     ):
-        if chunk["choices"][0]["delta"].get("content"):
-            times.append(time.perf_counter())
-    return timing(started, times)
+        if text := chunk["choices"][0]["delta"].get("content"):
+            pieces.append((time.perf_counter(), text))
+    return timing(started, pieces)
 
 
 def sse_events(response: httpx.Response) -> Iterator[tuple[str, str]]:
@@ -101,17 +114,17 @@ def sse_events(response: httpx.Response) -> Iterator[tuple[str, str]]:
 
 
 def api_timing(client: httpx.Client, question: str) -> Timing:
-    """Streamed /v1/ask; the last token event is the AI label the service appends, not the model's."""
+    """Streamed /v1/ask, the model's pieces (not the AI label the service appends)."""
     started = time.perf_counter()
-    times = []
+    pieces = []
     with client.stream("POST", "/v1/ask", json={"question": question, "stream": True}) as response:
         response.raise_for_status()
-        for name, _ in sse_events(response):
+        for name, data in sse_events(response):
             if name == "token":
-                times.append(time.perf_counter())
+                pieces.append((time.perf_counter(), json.loads(data)["token"]))
             elif name == "error":
-                raise RuntimeError(f"the stream failed: {_}")
-    return timing(started, times[:-1])
+                raise RuntimeError(f"the stream failed: {data}")
+    return timing(started, model_pieces(pieces))
 
 
 def free_port() -> int:
@@ -227,11 +240,12 @@ def main() -> int:
 
     print(
         f"model {resolve_gguf(settings).name}, {threads} threads, max_tokens {settings.llm_max_tokens}, "
-        f"{len(api)} questions, pieces per answer {[t.pieces for t in api]} (direct: {[t.pieces for t in direct]})"
+        f"{len(api)} questions, characters per answer after the first piece {[t.chars for t in api]} "
+        f"(direct: {[t.chars for t in direct]})"
     )
     for name, runs in (("API", api), ("direct", direct)):
         ttfts, decodes = [round(t.ttft, 2) for t in runs], [round(t.decode_seconds, 2) for t in runs]
-        print(f"  {name:6} TTFT s {ttfts}  decode s {decodes}  decode speed {decode_rate(runs):.1f} pieces/s")
+        print(f"  {name:6} TTFT s {ttfts}  decode s {decodes}  decode speed {decode_rate(runs):.1f} characters/s")
     # Each question ran through the API and directly back to back: the median of the per-question ratios
     # is robust to a burst of other load on the machine during one of the pairs.
     ttft_ratio = statistics.median(a.ttft / d.ttft for a, d in zip(api, direct, strict=True))

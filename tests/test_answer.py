@@ -165,6 +165,51 @@ def test_a_passage_opening_with_its_heading_path_is_not_given_its_title_twice() 
     assert "".join(passage_parts(1, PASSAGES[0])) == f"[1]《文件1》 一、总体要求\n{PASSAGES[0].text}"
 
 
+ITEM_SUMMARY = (
+    "事项名称：机动车驾驶证初次申领\n实施机关：广州市公安局\n办理地点：广州市天河区华观路1732号\n"
+    "承诺办结时限：1(工作日)\n申请材料：1. 身份证明 2. 身体条件证明\n咨询电话：020-12345\n"
+)
+
+
+def item_chunk(i: int, tail: str) -> SearchResult:
+    """A chunk of one service item: like the catalogue's, every chunk repeats the item's summary lines."""
+    result = passage(i, ITEM_SUMMARY + tail)
+    result.title = result.doc_title = "机动车驾驶证初次申领"
+    result.section = result.title
+    return result
+
+
+def test_trimmed_passages_keep_what_the_question_asks_beyond_the_title_and_say_nothing_twice() -> None:
+    remote = OpenAIChatLLM("http://127.0.0.1:9/v1", None, "m", context_tokens=4096)
+    question = "机动车驾驶证初次申领需要什么材料，在哪里办理？"
+    results = [
+        item_chunk(1, "设定依据：第十二条 申请机动车驾驶证的人，应当符合年龄条件。"),
+        item_chunk(2, "设定依据：第十三条 申请机动车驾驶证，应当符合身体条件。"),
+        item_chunk(3, "设定依据：第十四条 持有军队驾驶证的，可以申请换证。"),
+    ]
+    plan = plan_answer_prompt(question, results, remote, 512, sentences=2)
+    user = plan.messages[1]["content"]
+    # 材料 and 办理 decide, not the line repeating the item's name; each line is shown once.
+    assert "[1]《机动车驾驶证初次申领》\n办理地点：广州市天河区华观路1732号……申请材料：1. 身份证明" in user
+    assert user.count("办理地点") == 1 and user.count("申请材料") == 1
+    # The later chunks have nothing new that bears on the question: not shown, not numbered.
+    assert plan.passages == results[:1] and "[2]" not in user
+
+
+def test_a_trimmed_passage_keeps_its_last_heading_and_a_repeated_title_reads_same_as_above() -> None:
+    remote = OpenAIChatLLM("http://127.0.0.1:9/v1", None, "m", context_tokens=4096)
+    first = passage(1, "文件1 > 二、重点任务 > （一）算力底座 > 2.促进算力资源便捷使用\n发放算力券，按合同金额补贴。")
+    second = passage(2, "文件1 > 二、重点任务 > （二）数据保障 > 4.数据集建设\n发放数据券，按合同金额补贴。")
+    second.title = second.doc_title = "文件1"
+    plan = plan_answer_prompt("算力券和数据券按什么补贴？", [first, second], remote, 512, sentences=2)
+    blocks = plan.messages[1]["content"].removeprefix("资料：\n").split("\n\n")[:2]
+    assert blocks == [
+        "[1]《文件1》 > 2.促进算力资源便捷使用\n发放算力券，按合同金额补贴。",
+        "[2]《同上》 > 4.数据集建设\n发放数据券，按合同金额补贴。",
+    ]
+    assert plan.passages == [first, second]
+
+
 # --- the real pipeline: bundled corpus, embedder, store and the 0.5B model ---
 
 # One service item of the catalogue's shape, ingested beside the seed documents.

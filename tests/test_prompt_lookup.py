@@ -29,8 +29,9 @@ def test_prompt_lookup_writes_exactly_what_plain_greedy_decoding_writes(
     model_settings: Settings, opinion_text: str
 ) -> None:
     path = resolve_gguf(model_settings)
-    plain = LlamaCppLLM(path, context_tokens=2048, threads=2)
-    lookup = LlamaCppLLM(path, context_tokens=2048, threads=2, prompt_lookup=10)
+    # Flash attention on, as the product's default runs.
+    plain = LlamaCppLLM(path, context_tokens=2048, threads=2, flash_attention=True)
+    lookup = LlamaCppLLM(path, context_tokens=2048, threads=2, prompt_lookup=10, flash_attention=True)
     # Longer than one llama.cpp batch (512 tokens): the draft model's logits must cover the whole prompt.
     blocks = [f"[{n}]{opinion_text[i : i + 450]}" for n, i in enumerate(range(2400, 4200, 600), start=1)]
     messages = answer_messages("算力券、数据券和模型券分别补贴什么？", blocks)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.answer.citations import bigrams, content_chars
 from assistant.answer.excerpt import question_bigrams, scored_sentences
 from assistant.models.llm import ChatLLM, Message
 from assistant.retrieval.search import SearchResult
@@ -46,17 +47,22 @@ class PromptPlan:
     budget: int  # tokens the prompt may take: the context window minus the reply's max_tokens
 
 
-def passage_parts(n: int, result: SearchResult) -> tuple[str, str]:
+def passage_title(result: SearchResult) -> str:
+    return result.title or result.doc_title or result.source or "未命名文件"
+
+
+def passage_parts(n: int, result: SearchResult, previous: SearchResult | None = None) -> tuple[str, str]:
     """The numbered ``[n]《title》section`` header of a passage and the text after it.
 
     Chunks usually open with their heading path ("title > 二、… > （一）…"); then that line is the section
-    and the title is not repeated.
+    and the title is not repeated. A passage from the same document as ``previous`` is titled 《同上》.
     """
-    title = result.title or result.doc_title or result.source or "未命名文件"
+    title = passage_title(result)
+    shown = "同上" if previous is not None and passage_title(previous) == title else title
     if result.text.startswith(title):
-        return f"[{n}]《{title}》", result.text[len(title) :]
+        return f"[{n}]《{shown}》", result.text[len(title) :]
     section = f" {result.section}" if result.section and result.section != title else ""
-    return f"[{n}]《{title}》{section}\n", result.text
+    return f"[{n}]《{shown}》{section}\n", result.text
 
 
 def answer_messages(question: str, passage_blocks: list[str]) -> list[Message]:
@@ -72,46 +78,72 @@ def plan_answer_prompt(
 ) -> PromptPlan:
     """Number as many ``results`` (best first) as fit ``llm.context_tokens - max_tokens``, shortening the last.
 
-    ``sentences`` > 0 keeps only that many sentences of each passage, those that best match the question.
+    ``sentences`` > 0 keeps only that many sentences of each passage, those that best match the question
+    and are not already in the prompt; a passage left with nothing new is not shown.
     """
     budget = llm.context_tokens - max_tokens
     remaining = budget - llm.count_prompt_tokens(answer_messages(question, []))
     blocks: list[str] = []
-    asked = question_bigrams(question)
-    for n, result in enumerate(results, start=1):
-        header, body = passage_parts(n, result)
+    kept: list[SearchResult] = []
+    shown: set[str] = set()
+    for result in results:
+        header, body = passage_parts(len(blocks) + 1, result, kept[-1] if kept else None)
         if sentences:
-            body = trimmed(body, asked, sentences)
+            cut = trimmed(body, about(question, passage_title(result)), sentences, shown)
+            if cut is None:
+                continue
+            body = cut
         cost = llm.count_tokens(header + body) + 1  # + the blank line between blocks
         if cost <= remaining:
             blocks.append(header + body)
+            kept.append(result)
             remaining -= cost
             continue
         if remaining >= MIN_PASSAGE_TOKENS:
             blocks.append(_shorten(header, body, remaining - 1, llm))
+            kept.append(result)
         break
     # Pieces counted apart can tokenize a little differently joined: check the whole, drop the tail if over.
     while True:
         messages = answer_messages(question, blocks)
         tokens = llm.count_prompt_tokens(messages)
         if tokens <= budget or not blocks:
-            return PromptPlan(messages, results[: len(blocks)], tokens, budget)
+            return PromptPlan(messages, kept[: len(blocks)], tokens, budget)
         blocks.pop()
 
 
-def trimmed(body: str, asked: set[str], keep: int) -> str:
-    """``body`` cut to its ``keep`` sentences sharing the most wording with the question, in reading order.
+def about(question: str, title: str) -> set[str]:
+    """The question's wording that a passage's sentences should match: what its title does not already say.
 
-    A heading-path line (" > 二、… > （一）…") stays; a gap where sentences were left out is marked ……
+    For "机动车驾驶证初次申领需要什么材料" and the service item of that name, 材料 decides which of
+    its lines to keep, not the line that repeats the name. The whole question when the title says it all.
+    """
+    asked = question_bigrams(question)
+    return (asked - bigrams(content_chars(title))) or asked
+
+
+def trimmed(body: str, asked: set[str], keep: int, shown: set[str]) -> str | None:
+    """``body`` cut to its ``keep`` sentences sharing the most wording with ``asked``, in reading order.
+
+    Sentences in ``shown`` (earlier passages of the same prompt: chunks of one service item repeat its
+    summary lines) are not chosen again; the chosen ones are added to it. None when every sentence was
+    shown already, or when, after the first passage, no new sentence shares any wording with ``asked``.
+    Of a heading path (" > 二、… > （一）… > 2.…") the last heading stays; a gap where sentences were left
+    out is marked ……
     """
     head = ""
     if body.startswith(" >"):
-        head, _, body = body.partition("\n")
-        head += "\n"
-    scored = scored_sentences(asked, body)
-    if len(scored) <= keep:
+        path, _, body = body.partition("\n")
+        head = f" > {path.rsplit(' > ', 1)[-1]}\n"
+    every = scored_sentences(asked, body)
+    scored = [item for item in every if item[2] not in shown]
+    if not scored or (shown and max(score for score, _, _ in scored) == 0):
+        return None
+    if len(every) <= keep and len(scored) == len(every):
+        shown.update(sentence for _, _, sentence in every)
         return head + body
     chosen = sorted(sorted(scored, key=lambda item: -item[0])[:keep], key=lambda item: item[1])
+    shown.update(sentence for _, _, sentence in chosen)
     parts, previous = [], -1
     for _, i, sentence in chosen:
         if parts and i != previous + 1:

@@ -2,7 +2,10 @@
 
 ``AnswerService.stream`` and ``DraftService.stream`` are blocking generators. A ``GenerationRun`` drives
 one in one worker thread (so the event loop keeps serving, and the generator is only ever touched by
-that thread) and hands its events to the event loop. When the client goes away the run is stopped:
+that thread) and hands its events to the event loop. Token pieces that come faster than the loop takes
+them (prompt-lookup decoding yields several at once) travel as one event: one wake-up of the loop and
+one SSE message per burst instead of per token, on the cores the model's threads need, and no piece
+waits for a later one. When the client goes away the run is stopped:
 the thread closes the generator after the piece in progress, which stops the model, and only then
 gives the turn at the model (the ``GenerationLease``) back.
 """
@@ -13,6 +16,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import closing, suppress
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from fastapi import Request
@@ -22,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from assistant.answer.types import Answer, AnswerEvent
 from assistant.api.deps import ServiceState
 from assistant.api.limits import GenerationLease
+from assistant.api.metrics import ServiceMetrics
 from assistant.retrieval.store import SearchFilter
 
 History = list[dict[str, str]]
@@ -37,11 +42,13 @@ class _Failure:
 class GenerationRun(Generic[E]):
     """The events of ``produce()`` generated in their own thread; the lease is released when that thread is done."""
 
-    def __init__(self, state: ServiceState, produce: Callable[[], Iterator[E]], lease: GenerationLease) -> None:
+    def __init__(self, metrics: ServiceMetrics, produce: Callable[[], Iterator[E]], lease: GenerationLease) -> None:
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._stop = threading.Event()
-        self._state = state
+        self._pending: list[Any] = []  # handed over by the thread, not yet queued by the loop
+        self._pending_lock = threading.Lock()
+        self._metrics = metrics
         self._lease = lease
         thread = threading.Thread(target=self._pump, args=(produce,), name="generation", daemon=True)
         thread.start()
@@ -66,19 +73,48 @@ class GenerationRun(Generic[E]):
             with closing(events):  # type: ignore[type-var]  # a generator
                 for event in events:
                     if getattr(event, "type", None) == "token":
-                        self._state.metrics.tokens.inc()
+                        self._metrics.tokens.inc()
                     if self._stop.is_set():
                         return
-                    self._on_loop(self._queue.put_nowait, event)
+                    self._hand_over(event)
         except Exception as exc:  # handed to the request, which maps it to an error response
-            self._on_loop(self._queue.put_nowait, _Failure(exc))
+            self._hand_over(_Failure(exc))
         finally:
-            self._on_loop(self._queue.put_nowait, _END)
+            self._hand_over(_END)
             self._on_loop(self._lease.release)
+
+    def _hand_over(self, item: Any) -> None:
+        """Queue ``item`` on the loop, with whatever else the thread handed over since the loop last looked."""
+        with self._pending_lock:
+            self._pending.append(item)
+            if len(self._pending) > 1:  # a call to _take_pending is already on its way
+                return
+        self._on_loop(self._take_pending)
+
+    def _take_pending(self) -> None:
+        with self._pending_lock:
+            items, self._pending = self._pending, []
+        for item in merged_tokens(items):
+            self._queue.put_nowait(item)
 
     def _on_loop(self, callback: Callable[..., None], *args: Any) -> None:
         with suppress(RuntimeError):  # the event loop is gone (server shut down): nobody is waiting any more
             self._loop.call_soon_threadsafe(callback, *args)
+
+
+def merged_tokens(items: list[Any]) -> list[Any]:
+    """``items`` with each run of adjacent token events made one event carrying their text."""
+    merged: list[Any] = []
+    for item in items:
+        if merged and _is_token(item) and _is_token(merged[-1]):
+            merged[-1] = replace(merged[-1], token=merged[-1].token + item.token)
+        else:
+            merged.append(item)
+    return merged
+
+
+def _is_token(item: Any) -> bool:
+    return getattr(item, "type", None) == "token"
 
 
 AnswerRun = GenerationRun[AnswerEvent]
@@ -87,7 +123,7 @@ AnswerRun = GenerationRun[AnswerEvent]
 async def start_generation(state: ServiceState, produce: Callable[[], Iterator[E]]) -> GenerationRun[E]:
     """Wait for a turn at the model (429 when the queue is full or the wait too long), then start ``produce()``."""
     lease = await state.generation.acquire()
-    return GenerationRun(state, produce, lease)
+    return GenerationRun(state.metrics, produce, lease)
 
 
 async def start_answer(state: ServiceState, question: str, history: History, flt: SearchFilter) -> AnswerRun:

@@ -54,7 +54,13 @@ class LlamaCppLLM(ChatLLM):
     max_concurrent = 1
 
     def __init__(
-        self, model_path: Path, context_tokens: int, threads: int, cpu_repack: bool = False, prompt_lookup: int = 0
+        self,
+        model_path: Path,
+        context_tokens: int,
+        threads: int,
+        cpu_repack: bool = False,
+        prompt_lookup: int = 0,
+        flash_attention: bool = False,
     ) -> None:
         """``prompt_lookup`` > 0: greedy replies guess up to that many tokens from the prompt per model step.
 
@@ -78,6 +84,7 @@ class LlamaCppLLM(ChatLLM):
                     n_threads=threads,
                     n_threads_batch=threads,
                     n_batch=PROMPT_BATCH_TOKENS,
+                    flash_attn=flash_attention,
                     verbose=False,
                 )
         except ValueError as e:

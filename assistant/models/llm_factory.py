@@ -61,5 +61,6 @@ def _build(settings: Settings) -> ChatLLM:
             settings.llm_threads,
             settings.llm_cpu_repack,
             prompt_lookup=settings.llm_prompt_lookup,
+            flash_attention=settings.llm_flash_attention,
         )
     raise LLMError(f"unknown LLM backend {settings.llm_backend!r}; use llama-cpp or openai")
