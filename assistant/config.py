@@ -157,7 +157,7 @@ class Settings(BaseSettings):
     )
 
     # Answer prompts.
-    answer_passages: int = Field(default=5, ge=1, le=20, description="Most passages an answer prompt holds.")
+    answer_passages: int = Field(default=4, ge=1, le=20, description="Most passages an answer prompt holds.")
     answer_passage_sentences: int = Field(
         default=2,
         ge=0,

@@ -136,6 +136,8 @@ def trimmed(body: str, asked: set[str], keep: int, shown: set[str]) -> str | Non
         path, _, body = body.partition("\n")
         head = f" > {path.rsplit(' > ', 1)[-1]}\n"
     every = scored_sentences(asked, body)
+    if not every:  # no sentence long enough to choose: too short to cut
+        return head + body
     scored = [item for item in every if item[2] not in shown]
     if not scored or (shown and max(score for score, _, _ in scored) == 0):
         return None
