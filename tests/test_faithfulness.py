@@ -186,6 +186,19 @@ def test_the_excerpt_is_the_matching_sentences_verbatim_numbered_like_the_passag
     assert renumbered(excerpt, {"chunk-意见": 1}) == []  # a passage the answer does not cite
 
 
+def test_the_excerpt_of_a_service_items_chunks_is_the_line_asked_for_once() -> None:
+    summary = "事项名称：机动车驾驶证初次申领\n实施机关：广州市公安局\n办理地点：广州市天河区华观路1732号\n"
+    chunks = [result(summary + f"设定依据：第{n}条 申请机动车驾驶证的条件。", "机动车驾驶证初次申领") for n in (12, 13)]
+    excerpt = key_sentences("机动车驾驶证初次申领在哪里办理？", chunks)
+    # The line naming the item matches the question best but says nothing the title does not.
+    assert [(s.n, s.text) for s in excerpt] == [(1, "办理地点：广州市天河区华观路1732号")]
+
+
+def test_the_excerpt_leaves_out_a_chunks_heading_path_line() -> None:
+    chunk = result("意见 > 二、重点任务 > （一）全省智能算力规模\n" + COMPUTE, "意见")  # matches the question too
+    assert [s.text for s in key_sentences("全省智能算力规模到2027年达到多少？", [chunk])] == [COMPUTE]
+
+
 # --- answers from a service item's record ---
 
 ITEM_ROW = {

@@ -41,12 +41,20 @@ class ExcerptSentence:
 
 
 def key_sentences(question: str, passages: Sequence[SearchResult]) -> list[ExcerptSentence]:
-    """The sentences of ``passages`` (numbered from 1) that best match ``question``, in passage order."""
-    asked = question_bigrams(question)
+    """The sentences of ``passages`` (numbered from 1) that best match ``question``, in passage order.
+
+    Each passage is matched on what the question asks beyond its title (``about``), without its
+    heading-path line, and a sentence an earlier passage already gives is not given again: the chunks
+    of one service item all repeat its summary lines.
+    """
     scored: list[tuple[float, int, int, str]] = []
+    given: set[str] = set()
     for n, passage in enumerate(passages, start=1):
-        ranked = sorted(scored_sentences(asked, passage.text), key=lambda item: -item[0])
-        scored.extend((score, n, i, s) for score, i, s in ranked[:MAX_PER_PASSAGE] if score >= MIN_MATCH)
+        asked = about(question, _title(passage))
+        ranked = sorted(scored_sentences(asked, _body(passage.text)), key=lambda item: -item[0])
+        fresh = [(score, i, s) for score, i, s in ranked if s not in given][:MAX_PER_PASSAGE]
+        given.update(s for _, _, s in fresh)
+        scored.extend((score, n, i, s) for score, i, s in fresh if score >= MIN_MATCH)
     top = max((score for score, *_ in scored), default=0.0)
     best = sorted((s for s in scored if s[0] >= MIN_OF_BEST * top), key=lambda item: -item[0])[:MAX_SENTENCES]
     return [
@@ -60,6 +68,16 @@ def question_bigrams(question: str) -> set[str]:
     return bigrams(content_chars(_ASKING.sub(" ", question)).replace(" ", ""))
 
 
+def about(question: str, title: str) -> set[str]:
+    """The question's wording a passage's sentences should match: what the passage's title does not already say.
+
+    For "机动车驾驶证初次申领需要什么材料" and the service item of that name, 材料 decides which of
+    its lines matter, not the line that repeats the name. The whole question when the title says it all.
+    """
+    asked = question_bigrams(question)
+    return (asked - bigrams(content_chars(title))) or asked
+
+
 def scored_sentences(asked: set[str], text: str) -> list[tuple[float, int, str]]:
     """(share of ``asked`` in the sentence, its index, the sentence) for every sentence of ``text`` worth reading."""
     sentences = [s.strip() for s in _SENTENCE.findall(text) if len(content_chars(s)) >= 6]
@@ -71,6 +89,12 @@ def scored_sentences(asked: set[str], text: str) -> list[tuple[float, int, str]]
 def renumbered(excerpt: Sequence[ExcerptSentence], numbers: dict[str, int]) -> list[ExcerptSentence]:
     """The excerpt's sentences of passages the final answer cites, numbered as it cites them (``chunk_id → n``)."""
     return [ExcerptSentence(numbers[s.chunk_id], s.title, s.text, s.chunk_id) for s in excerpt if s.chunk_id in numbers]
+
+
+def _body(text: str) -> str:
+    """A chunk's text without its opening heading-path line ("title > 二、… > （一）…")."""
+    first, newline, rest = text.partition("\n")
+    return rest if newline and " > " in first else text
 
 
 def _title(passage: SearchResult) -> str:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.answer.citations import bigrams, content_chars
-from assistant.answer.excerpt import question_bigrams, scored_sentences
+from assistant.answer.excerpt import about, scored_sentences
 from assistant.models.llm import ChatLLM, Message
 from assistant.retrieval.search import SearchResult
 
@@ -110,16 +109,6 @@ def plan_answer_prompt(
         if tokens <= budget or not blocks:
             return PromptPlan(messages, kept[: len(blocks)], tokens, budget)
         blocks.pop()
-
-
-def about(question: str, title: str) -> set[str]:
-    """The question's wording that a passage's sentences should match: what its title does not already say.
-
-    For "机动车驾驶证初次申领需要什么材料" and the service item of that name, 材料 decides which of
-    its lines to keep, not the line that repeats the name. The whole question when the title says it all.
-    """
-    asked = question_bigrams(question)
-    return (asked - bigrams(content_chars(title))) or asked
 
 
 def trimmed(body: str, asked: set[str], keep: int, shown: set[str]) -> str | None:
