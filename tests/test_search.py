@@ -18,11 +18,12 @@ import pytest
 from assistant.components import Components
 from assistant.config import Settings
 from assistant.retrieval.about import about_order
-from assistant.retrieval.evidence import EvidenceSignals, EvidenceThresholds
+from assistant.retrieval.evidence import UNCALIBRATED, EvidenceSignals, EvidenceThresholds, term_overlap, unglued
 from assistant.retrieval.langchain_retriever import PolicyRetriever
 from assistant.retrieval.query import SynonymTable, normalise_query
 from assistant.retrieval.rerank import CrossEncoderReranker, RerankerError
 from assistant.retrieval.search import BadQuery, Searcher
+from assistant.retrieval.sparse import SparseEncoder
 from assistant.retrieval.store import SearchFilter
 
 MEDICAL = """关于调整城乡居民医疗保险待遇的通知
@@ -99,6 +100,16 @@ def test_a_question_on_an_absent_topic_is_declined(searcher: Searcher, question:
     response = searcher.search(question, top_k=3)
     assert response.results, "search still returns its nearest passages"
     assert response.evidence is False, response.signals
+
+
+def test_a_function_character_jieba_glues_onto_a_word_does_not_count_against_the_evidence() -> None:
+    passage = "发放数据券，对购买非关联方数据集、数据接口等用于模型研发和应用的企业，根据合同金额给予补贴。"
+    terms = SparseEncoder().tokens("数据券是用来补贴购买什么的？")
+    assert "券是" in terms  # jieba's HMM: 数据 / 券是 / 用来
+    assert unglued("券是") == "券" and unglued("数据") == "数据" and unglued("券补") == "券补"
+    assert term_overlap(terms, [passage], {}) >= UNCALIBRATED[1]
+    # 券 is what the passage has; a question whose subject the passage lacks still falls short.
+    assert term_overlap(SparseEncoder().tokens("门票是用来补贴购买什么的？"), [passage], {}) < UNCALIBRATED[1]
 
 
 def test_full_width_and_spacing_are_normalised(searcher: Searcher) -> None:

@@ -25,6 +25,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.config import Settings
+from assistant.retrieval.sparse import STOPWORDS
+
+# Characters that only bind words together (是, 的, 在…): jieba's HMM glues them onto a neighbour it cannot place.
+_FUNCTION_CHARS = frozenset(w for w in STOPWORDS if len(w) == 1)
 
 # Calibrated defaults (dense_top that is evidence alone, least overlap, about_top that is evidence alone)
 # per embedding backend. A model we have not calibrated gets no cosine thresholds (its cosines mean
@@ -106,7 +110,7 @@ def term_overlap(terms: Sequence[str], passages: Sequence[str], alternatives: di
     Terms contained in a longer query term are dropped first: jieba's search mode emits "医疗" and
     "保险" beside "医疗保险", and counting all three would weigh one idea thrice.
     """
-    distinct = list(dict.fromkeys(terms))
+    distinct = list(dict.fromkeys(unglued(t) for t in terms))
     kept = [t for t in distinct if not any(t != other and t in other for other in distinct)]
     if not kept:
         return 0.0
@@ -120,6 +124,21 @@ def term_overlap(terms: Sequence[str], passages: Sequence[str], alternatives: di
         whole_synonym = any(a.lower() in haystack for a in alternatives.get(term, []))
         found += weight * (1.0 if whole_synonym else _found_share(term.lower(), haystack))
     return found / total if total else 0.0
+
+
+def unglued(term: str) -> str:
+    """The content character of a two-character term jieba's HMM made by gluing on a function character.
+
+    jieba splits 数据券是用来… as 数据 / 券是 / 用来: 券是 is no word (not in jieba's IDF table), its 是
+    binds, and counted whole it is a weighty term no passage contains, so a question the corpus
+    answers was declined. Such a term stands for 券. A made-up pair of two content characters (a name
+    the corpus may lack) stays whole.
+    """
+    if len(term) == 2 and term not in _idf_table()[0]:
+        content = [ch for ch in term if ch not in _FUNCTION_CHARS]
+        if len(content) == 1:
+            return content[0]
+    return term
 
 
 def _found_share(term: str, haystack: str) -> float:
