@@ -50,7 +50,7 @@ def key_sentences(question: str, passages: Sequence[SearchResult]) -> list[Excer
     scored: list[tuple[float, int, int, str]] = []
     given: set[str] = set()
     for n, passage in enumerate(passages, start=1):
-        asked = about(question, _title(passage))
+        asked = about(question, passage_title(passage))
         ranked = sorted(scored_sentences(asked, _body(passage.text)), key=lambda item: -item[0])
         fresh = [(score, i, s) for score, i, s in ranked if s not in given][:MAX_PER_PASSAGE]
         given.update(s for _, _, s in fresh)
@@ -58,7 +58,7 @@ def key_sentences(question: str, passages: Sequence[SearchResult]) -> list[Excer
     top = max((score for score, *_ in scored), default=0.0)
     best = sorted((s for s in scored if s[0] >= MIN_OF_BEST * top), key=lambda item: -item[0])[:MAX_SENTENCES]
     return [
-        ExcerptSentence(n, _title(passages[n - 1]), _shortened(s), passages[n - 1].chunk_id)
+        ExcerptSentence(n, passage_title(passages[n - 1]), _shortened(s), passages[n - 1].chunk_id)
         for _, n, _, s in sorted(best, key=lambda item: (item[1], item[2]))
     ]
 
@@ -97,8 +97,9 @@ def _body(text: str) -> str:
     return rest if newline and " > " in first else text
 
 
-def _title(passage: SearchResult) -> str:
-    return passage.title or passage.doc_title or passage.source
+def passage_title(passage: SearchResult) -> str:
+    """The name a passage goes by: its item's or document's title, else its source."""
+    return passage.title or passage.doc_title or passage.source or "未命名文件"
 
 
 def _shortened(sentence: str) -> str:

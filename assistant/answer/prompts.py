@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.answer.excerpt import about, scored_sentences
+from assistant.answer.excerpt import about, passage_title, scored_sentences
 from assistant.models.llm import ChatLLM, Message
 from assistant.retrieval.search import SearchResult
 
@@ -44,10 +44,6 @@ class PromptPlan:
     passages: list[SearchResult]
     prompt_tokens: int
     budget: int  # tokens the prompt may take: the context window minus the reply's max_tokens
-
-
-def passage_title(result: SearchResult) -> str:
-    return result.title or result.doc_title or result.source or "未命名文件"
 
 
 def passage_parts(n: int, result: SearchResult, previous: SearchResult | None = None) -> tuple[str, str]:
