@@ -72,7 +72,7 @@ class GenerationRun(Generic[E]):
             events = produce()
             with closing(events):  # type: ignore[type-var]  # a generator
                 for event in events:
-                    if getattr(event, "type", None) == "token":
+                    if _is_token(event):
                         self._metrics.tokens.inc()
                     if self._stop.is_set():
                         return
