@@ -57,7 +57,9 @@ def main() -> int:
     path = resolve_gguf(settings)
     common = (path, settings.llm_context, settings.llm_threads, settings.llm_cpu_repack)
     plain = LlamaCppLLM(*common, flash_attention=settings.llm_flash_attention)
-    lookup = LlamaCppLLM(*common, args.lookup, flash_attention=settings.llm_flash_attention)
+    lookup = LlamaCppLLM(
+        *common, args.lookup, flash_attention=settings.llm_flash_attention, decode_repack=settings.llm_decode_repack
+    )
     rows = []
     for question, messages in zip(asked, prompts, strict=True):
         text, p_first, p_pieces, p_decode = timed(plain, messages, settings.llm_max_tokens)
@@ -82,6 +84,7 @@ def main() -> int:
                 "model": path.name,
                 "lookup": args.lookup,
                 "flash_attention": settings.llm_flash_attention,
+                "decode_repack": settings.llm_decode_repack,
                 "questions": len(rows),
                 "identical": sum(r["identical"] for r in rows),
                 "decode_speedup_median": round(statistics.median(ratios), 2),

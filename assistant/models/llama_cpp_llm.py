@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import codecs
+import ctypes
+import logging
 import threading
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from assistant.models.cpu_repack import TensorOverride, repack_overrides, repacked_weights
 from assistant.models.llm import ChatLLM, LLMError, Message
 from assistant.models.prompt_lookup import PromptLookupDecoder
 
 # Prompt tokens evaluated per llama.cpp batch: large batches make prompt processing fast on CPU.
 PROMPT_BATCH_TOKENS = 512
 _defaults_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 @contextmanager
-def model_defaults(use_extra_bufts: bool) -> Iterator[None]:
+def model_defaults(use_extra_bufts: bool, overrides: ctypes.Array[TensorOverride] | None = None) -> Iterator[None]:
     """Load a model with llama.cpp's CPU weight repacking (its "extra buffer types") on or off.
 
     llama-cpp-python's ``Llama`` does not expose the switch, so the defaults it starts from are
     adjusted for the duration of the load. On CPUs with AMX, llama.cpp 0.3.36's repacked buffers
     crashed generation with a segmentation fault on this project's machines; off is the safe default.
+    ``overrides`` place chosen tensors in chosen buffer types (see ``cpu_repack``).
     """
     import llama_cpp.llama as llama_module
 
@@ -33,6 +38,8 @@ def model_defaults(use_extra_bufts: bool) -> Iterator[None]:
         def adjusted():
             params = original()
             params.use_extra_bufts = use_extra_bufts
+            if overrides is not None:
+                params.tensor_buft_overrides = ctypes.cast(overrides, ctypes.c_void_p)
             return params
 
         low_level.llama_model_default_params = adjusted
@@ -61,11 +68,15 @@ class LlamaCppLLM(ChatLLM):
         cpu_repack: bool = False,
         prompt_lookup: int = 0,
         flash_attention: bool = False,
+        decode_repack: bool = False,
     ) -> None:
         """``prompt_lookup`` > 0: greedy replies guess up to that many tokens from the prompt per model step.
 
         See ``PromptLookupDecoder``: the text is unchanged, an answer that copies its passages gets several
         tokens per step. Replies at a temperature above 0 are sampled by llama.cpp as usual.
+        ``decode_repack`` (with ``prompt_lookup``): those greedy replies are decoded by a second copy of the
+        model whose weights are repacked for llama.cpp's CPU kernels (``cpu_repack``); prompts are still
+        read by the first, where they read faster.
         """
         super().__init__()
         try:
@@ -76,19 +87,32 @@ class LlamaCppLLM(ChatLLM):
                 "the llama-cpp backend needs llama-cpp-python: pip install -e '.[llm]' "
                 "(or set ASSISTANT_LLM_BACKEND=openai to use a server)"
             ) from e
-        try:
-            with model_defaults(use_extra_bufts=cpu_repack):
-                self._llama = Llama(
-                    model_path=str(model_path),
-                    n_ctx=context_tokens,
-                    n_threads=threads,
-                    n_threads_batch=threads,
-                    n_batch=PROMPT_BATCH_TOKENS,
-                    flash_attn=flash_attention,
-                    verbose=False,
-                )
-        except ValueError as e:
-            raise LLMError(f"llama.cpp could not load {model_path}: {e}") from e
+
+        def load(batch: int, overrides: ctypes.Array[TensorOverride] | None = None) -> Llama:
+            try:
+                with model_defaults(use_extra_bufts=cpu_repack, overrides=overrides):
+                    return Llama(
+                        model_path=str(model_path),
+                        n_ctx=context_tokens,
+                        n_threads=threads,
+                        n_threads_batch=threads,
+                        n_batch=batch,
+                        flash_attn=flash_attention,
+                        verbose=False,
+                    )
+            except ValueError as e:
+                raise LLMError(f"llama.cpp could not load {model_path}: {e}") from e
+
+        self._llama = load(PROMPT_BATCH_TOKENS)
+        self._decoder = None
+        if prompt_lookup and decode_repack and not cpu_repack:
+            try:
+                weights = repacked_weights(model_path)
+                overrides = repack_overrides(weights) if weights else None
+            except (RuntimeError, ValueError) as e:  # no repacking buffer in this build, an odd header
+                log.warning("decoding on the plain weights: %s", e)
+            else:
+                self._decoder = load(prompt_lookup + 1, overrides) if overrides is not None else None
         template = self._llama.metadata.get("tokenizer.chat_template")
         if not template:
             raise LLMError(f"{model_path.name} has no chat template in its metadata; use an instruct (chat) GGUF")
@@ -96,10 +120,15 @@ class LlamaCppLLM(ChatLLM):
             template=template, eos_token=self._token_text(self._llama.token_eos()), bos_token=self._bos_text()
         )
         self._bos = self._llama.tokenize(b"", add_bos=True, special=True)  # [] for models that add no BOS
-        self._lookup = PromptLookupDecoder(self._llama, prompt_lookup) if prompt_lookup else None
+        self._lookup = PromptLookupDecoder(self._llama, prompt_lookup, self._decoder) if prompt_lookup else None
         self._lock = threading.Lock()
         self.name = model_path.stem
         self.context_tokens = context_tokens
+
+    @property
+    def repacked_decoding(self) -> bool:
+        """Whether greedy replies are decoded on a second copy of the model with repacked weights."""
+        return self._decoder is not None
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -113,6 +142,8 @@ class LlamaCppLLM(ChatLLM):
     def close(self) -> None:
         with self._lock:  # never under a generation in progress
             self._llama.close()
+            if self._decoder is not None:
+                self._decoder.close()
 
     def _stream(
         self, messages: list[Message], max_tokens: int, temperature: float, stop: list[str]

@@ -41,6 +41,7 @@ def _key(settings: Settings) -> tuple:
         settings.llm_context,
         settings.llm_threads,
         settings.llm_prompt_lookup,
+        settings.llm_decode_repack,
     )
 
 
@@ -62,5 +63,6 @@ def _build(settings: Settings) -> ChatLLM:
             settings.llm_cpu_repack,
             prompt_lookup=settings.llm_prompt_lookup,
             flash_attention=settings.llm_flash_attention,
+            decode_repack=settings.llm_decode_repack,
         )
     raise LLMError(f"unknown LLM backend {settings.llm_backend!r}; use llama-cpp or openai")

@@ -66,12 +66,19 @@ class PromptLookupDecoder:
     decoder's) skips the part of the next prompt that equals the previous one.
     """
 
-    def __init__(self, llama: Llama, guess_tokens: int) -> None:
+    def __init__(self, llama: Llama, guess_tokens: int, decoder: Llama | None = None) -> None:
+        """``decoder``: a second ``Llama`` on the same model file that does the decoding steps.
+
+        ``llama`` reads the prompt and its evaluated state is copied into ``decoder``, so each can keep its
+        weights in the layout that suits its part (see ``cpu_repack``). Both need the same context size
+        and attention settings, which the copied state must fit.
+        """
         from llama_cpp import llama_cpp
         from llama_cpp._internals import LlamaBatch
 
         self._is_eog = llama_cpp.llama_vocab_is_eog  # looked up once: it is called for every token
-        self._llama = llama
+        self._reader = llama
+        self._llama = decoder or llama
         self._guess_tokens = guess_tokens
         self._batch = LlamaBatch(n_tokens=guess_tokens + 1, embd=0, n_seq_max=1, verbose=False)
         self._vocab = llama.n_vocab()
@@ -79,13 +86,16 @@ class PromptLookupDecoder:
     def generate(self, prompt: list[int], max_tokens: int) -> Iterator[int]:
         """Yield the reply's tokens, ending before the end-of-generation token or after ``max_tokens``."""
         self._read_prompt(prompt)
+        first = self._best(self._reader, -1)
+        if self._llama is not self._reader:
+            _copy_sequence(self._reader, self._llama, prompt)
         try:
-            yield from self._reply(NgramIndex(prompt), max_tokens)
+            yield from self._reply(NgramIndex(prompt), first, max_tokens)
         finally:
-            self._llama._requires_eval = True  # its logits are no longer those of its last evaluated token
+            # Their logits are no longer those of their last evaluated token.
+            self._reader._requires_eval = self._llama._requires_eval = True
 
-    def _reply(self, index: NgramIndex, max_tokens: int) -> Iterator[int]:
-        token = self._best(-1)
+    def _reply(self, index: NgramIndex, token: int, max_tokens: int) -> Iterator[int]:
         produced = 0
         size = min(FIRST_GUESS_TOKENS, self._guess_tokens)
         while produced < max_tokens and not self._ends(token):
@@ -110,7 +120,7 @@ class PromptLookupDecoder:
 
     def _read_prompt(self, prompt: list[int]) -> None:
         """Evaluate what of ``prompt`` the context does not hold yet (at least its last token, for its logits)."""
-        llama = self._llama
+        llama = self._reader
         same = min(llama.longest_token_prefix(llama.input_ids[: llama.n_tokens], prompt), len(prompt) - 1)
         llama.n_tokens = same
         llama.eval(prompt[same:])  # drops the cached tokens after ``same`` first
@@ -135,7 +145,7 @@ class PromptLookupDecoder:
         llama._ctx.decode(self._batch)
         kept: list[int] = []
         for i in range(len(tokens)):
-            best = self._best(i)
+            best = self._best(llama, i)
             kept.append(best)
             if i == len(guess) or guess[i] != best:
                 break
@@ -146,9 +156,25 @@ class PromptLookupDecoder:
             llama._ctx.kv_cache_seq_rm(0, llama.n_tokens, -1)
         return kept
 
-    def _best(self, i: int) -> int:
-        logits = np.ctypeslib.as_array(self._llama._ctx.get_logits_ith(i), shape=(self._vocab,))
+    def _best(self, llama: Llama, i: int) -> int:
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(i), shape=(self._vocab,))
         return int(logits.argmax())
 
     def _ends(self, token: int) -> bool:
         return bool(self._is_eog(self._llama._model.vocab, token))
+
+
+def _copy_sequence(source: Llama, target: Llama, prompt: list[int]) -> None:
+    """Make ``target``'s context hold what ``source``'s holds (the evaluated ``prompt``): its keys and values."""
+    import ctypes
+
+    from llama_cpp import llama_cpp
+
+    size = llama_cpp.llama_state_seq_get_size(source.ctx, 0)
+    state = (ctypes.c_uint8 * size)()
+    written = llama_cpp.llama_state_seq_get_data(source.ctx, state, size, 0)
+    target._ctx.kv_cache_seq_rm(0, -1, -1)
+    if llama_cpp.llama_state_seq_set_data(target.ctx, state, written, 0) != written:
+        raise RuntimeError("llama.cpp could not copy the prompt's state between contexts")
+    target.input_ids[: len(prompt)] = prompt
+    target.n_tokens = len(prompt)
