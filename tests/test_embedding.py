@@ -189,3 +189,12 @@ def test_sentence_transformers_folder_that_is_not_a_model(tmp_path: Path) -> Non
     (tmp_path / "notes.txt").write_text("not a model")
     with pytest.raises(EmbeddingError, match="could not load a sentence-transformers model"):
         get_embedder(Settings(embedding_backend="sentence-transformers", embedding_model=str(tmp_path)))
+
+
+def test_the_http_service_embeds_on_one_thread_beside_the_local_model() -> None:
+    # A second OpenMP team in the process makes libgomp stop spin-waiting, which slows the model's steps.
+    assert Settings().for_service().embedding_threads == 1
+    assert Settings(embedding_threads=0).embedding_threads == 0  # `assistant ingest` keeps every core
+    assert Settings(embedding_threads=3).for_service().embedding_threads == 3  # an explicit choice stands
+    remote = Settings(llm_backend="openai", llm_base_url="http://127.0.0.1:9/v1")
+    assert remote.for_service().embedding_threads == 0  # no local model shares the cores

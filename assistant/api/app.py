@@ -66,7 +66,7 @@ def _warm_up(state: ServiceState) -> None:
 
 
 def create_app(settings: Settings | None = None, components: Components | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = (settings or get_settings()).for_service()
     metrics = ServiceMetrics()
     state = ServiceState(
         settings=settings,

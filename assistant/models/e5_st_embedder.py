@@ -7,7 +7,10 @@ bfloat16 on CPUs that compute it natively, make it several times faster for batc
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -47,6 +50,8 @@ class E5STEmbedder(BatchingEmbedder):
         self.precision = _usable_precision(precision, verified)
         self.name = f"e5-st/multilingual-e5-small ({self.precision})"
         self._model = _shared_model(verified.path, self.precision, threads)
+        # The model is shared by every embedder in the process; each encodes with its own thread count.
+        self._threads = threads or os.cpu_count() or 1
         self._prompts: dict[TextKind, str] = {kind: self._model.prompts[kind] for kind in ("query", "passage")}
         tokenizer = self._model.tokenizer
         self._bos, self._eos, self._pad = tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id
@@ -69,7 +74,7 @@ class E5STEmbedder(BatchingEmbedder):
         ]
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
         pooled = np.empty((len(windows), self.dim), dtype=np.float32)
-        with torch.inference_mode():
+        with torch.inference_mode(), _intra_op_threads(self._threads):
             for start in range(0, len(order), self.model_batch_size):
                 batch = order[start : start + self.model_batch_size]
                 pooled[batch] = self._mean_pooled([windows[w][1] for w in batch])
@@ -95,6 +100,22 @@ class E5STEmbedder(BatchingEmbedder):
 
     def count_tokens(self, text: str) -> int:
         return len(self._model.tokenizer(self._prompts["passage"] + text, verbose=False)["input_ids"])
+
+
+@contextmanager
+def _intra_op_threads(threads: int) -> Iterator[None]:
+    """torch's intra-op thread count set to ``threads`` for the duration (torch keeps it per thread)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before == threads:
+        yield
+        return
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _usable_precision(requested: Precision, verified: VerifiedFolder) -> str:
