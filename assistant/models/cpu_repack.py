@@ -69,14 +69,12 @@ def repacked_weights(path: Path) -> list[str]:
 def repack_overrides(names: list[str]) -> ctypes.Array[TensorOverride]:
     """A NULL-terminated override list sending ``names`` to the CPU_REPACK buffer type.
 
-    The pattern's bytes belong to the returned array (kept as its ``_pattern``): llama.cpp reads them
-    while loading, so the array must outlive the load.
+    llama.cpp reads the pattern while loading, so the array (which holds the pattern's bytes) must
+    outlive the load.
     """
     overrides = (TensorOverride * 2)()
-    pattern = ("^(" + "|".join(re.escape(n) for n in names) + ")$").encode()
-    overrides[0].pattern = pattern
+    overrides[0].pattern = ("^(" + "|".join(re.escape(n) for n in names) + ")$").encode()
     overrides[0].buft = _repack_buffer_type()
-    overrides._pattern = pattern  # type: ignore[attr-defined]
     return overrides
 
 

@@ -108,11 +108,10 @@ class LlamaCppLLM(ChatLLM):
         if prompt_lookup and decode_repack and not cpu_repack:
             try:
                 weights = repacked_weights(model_path)
-                overrides = repack_overrides(weights) if weights else None
+                if weights:
+                    self._decoder = load(prompt_lookup + 1, repack_overrides(weights))
             except (RuntimeError, ValueError) as e:  # no repacking buffer in this build, an odd header
                 log.warning("decoding on the plain weights: %s", e)
-            else:
-                self._decoder = load(prompt_lookup + 1, overrides) if overrides is not None else None
         template = self._llama.metadata.get("tokenizer.chat_template")
         if not template:
             raise LLMError(f"{model_path.name} has no chat template in its metadata; use an instruct (chat) GGUF")
